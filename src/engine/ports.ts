@@ -1,0 +1,122 @@
+import type { FileDiff } from "../core/diff.js";
+import type { Finding } from "../core/finding.js";
+import type { StepPlan } from "../core/plan.js";
+import type { RunCommand, RunEvent } from "../core/run-event.js";
+import type { RunFacts, RunState, RunStatus, StepOutput, WaitingFor } from "../core/run-state.js";
+
+/** Durable run state. Implemented over kysely (SQLite or Postgres) in `src/db/`. */
+export interface RunStore {
+  /** Inserts a run and its steps. */
+  createRun(run: RunState): Promise<void>;
+  loadRun(id: string): Promise<RunState | null>;
+  /**
+   * Atomically reads the run (locked against other writers: `BEGIN IMMEDIATE` on SQLite, `FOR UPDATE` on
+   * Postgres), applies `fn`, writes what changed (the run row and the steps whose objects changed), bumps
+   * `version` and commits. `fn` must be pure: it may run again if another process changed the run meanwhile.
+   * Returns `fn`'s result; the stored state is `result.state`.
+   */
+  updateRun<T extends { state: RunState }>(id: string, fn: (state: RunState) => T): Promise<T>;
+  /** Extends a running step's lease if `worker` still holds it; false if it lost it. */
+  heartbeat(runId: string, stepId: string, worker: string, leaseExpiresAt: number): Promise<boolean>;
+  /**
+   * Ids of unfinished runs with something to do at `now`: ready steps whose `notBefore` passed, running steps
+   * whose lease expired, steps whose timeout fell due. Newest first, at most `limit`.
+   */
+  findDueRuns(now: number, limit: number): Promise<string[]>;
+  listRuns(filter: RunFilter): Promise<RunSummary[]>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  listAudit(runId: string): Promise<AuditEntry[]>;
+  /** Records a webhook delivery; false when this id was seen before (a redelivery: do nothing). */
+  recordDelivery(delivery: { id: string; event: string; receivedAt: number }): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface RunFilter {
+  readonly repo?: string;
+  readonly status?: RunStatus;
+  readonly workflowId?: string;
+  readonly limit?: number;
+  /** Keyset pagination: runs created before this (createdAt, id). */
+  readonly before?: { readonly createdAt: number; readonly id: string };
+}
+
+export interface RunSummary {
+  readonly id: string;
+  readonly repo: string;
+  readonly number: number | null;
+  readonly workflowId: string;
+  readonly status: RunStatus;
+  readonly headSha: string;
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly tokens: number;
+}
+
+/** Append-only: who did what, when, on which SHA, and why. */
+export interface AuditEntry {
+  readonly runId: string | null;
+  readonly at: number;
+  /** A GitHub login, `phasegate` for the app itself, or `cli`. */
+  readonly actor: string;
+  /** `approve`, `reject`, `skip`, `retry`, `cancel`, `merge`, `deploy`, `run` … */
+  readonly action: string;
+  readonly stepId: string | null;
+  readonly sha: string | null;
+  readonly reason: string | null;
+}
+
+/** What an agent step sends to a provider. Everything in it is untrusted data except `instructions`. */
+export interface AgentRequest {
+  readonly kind: "review" | "security" | "tests" | "agent";
+  readonly stepId: string;
+  readonly model: string;
+  /** The persona's instructions, appended to the kind's system prompt. */
+  readonly instructions: string | null;
+  readonly files: readonly FileDiff[];
+  readonly pr: { readonly title: string; readonly body: string } | null;
+  readonly issue: { readonly title: string; readonly body: string } | null;
+  /** For `agent` steps: the rendered prompt template. */
+  readonly prompt: string | null;
+  readonly signal: AbortSignal;
+}
+
+export interface AgentReply {
+  readonly findings: readonly Finding[];
+  /** A one-paragraph summary, or an `agent` step's whole answer. */
+  readonly text: string;
+  readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
+  /** Shown in every output, e.g. "heuristic (no model configured)" or "openai gpt-4o-mini". */
+  readonly provider: string;
+  readonly notReviewed: readonly { readonly path: string; readonly reason: string }[];
+}
+
+/** An LLM (or the heuristic stand-in). Adapters live in `src/llm/`. */
+export interface AgentProvider {
+  readonly label: string;
+  run(request: AgentRequest): Promise<AgentReply>;
+}
+
+/** What running a step's executor came to. */
+export type StepResult =
+  | { readonly outcome: "succeeded"; readonly output: StepOutput; readonly tokens?: number }
+  | {
+      readonly outcome: "failed";
+      readonly error: string;
+      readonly retryable: boolean;
+      readonly output?: StepOutput;
+      readonly tokens?: number;
+    }
+  | { readonly outcome: "waiting"; readonly waitingFor: WaitingFor; readonly output?: StepOutput };
+
+export interface StepContext {
+  readonly run: RunState;
+  readonly step: StepPlan;
+  readonly attempt: number;
+  readonly signal: AbortSignal;
+}
+
+/** Runs one kind of step. The CLI's executors dry-run gates, merge and deploy; the app's act on GitHub. */
+export type StepExecutor = (ctx: StepContext) => Promise<StepResult>;
+
+export type { RunCommand, RunEvent, RunFacts };
