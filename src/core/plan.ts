@@ -39,7 +39,7 @@ export interface PhasePlan {
   readonly steps: readonly string[];
 }
 
-/** A workflow ready to run: phases and steps in a topological order. Plain JSON, stored with the run. */
+/** A workflow ready to run: phases and steps in the order the file declares them. Plain JSON, stored with the run. */
 export interface RunPlan {
   readonly workflowId: string;
   readonly name: string;
