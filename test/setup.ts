@@ -1,3 +1,4 @@
+import "./polyfill-promise-with-resolvers.js";
 import nock from "nock";
 
 // No test may reach the network; loopback stays open for the real Postgres and app processes.

@@ -11,6 +11,7 @@ export interface Hunk {
   readonly oldLines: number;
   readonly newStart: number;
   readonly newLines: number;
+  /** The section heading git prints after `@@ -a,b +c,d @@` (often the enclosing function); "" when none. */
   readonly header: string;
   readonly lines: readonly DiffLine[];
 }
@@ -27,4 +28,11 @@ export interface FileDiff {
   readonly deletions: number;
   /** The new blob's SHA from the `index` line, when the diff has one. */
   readonly blobSha: string | null;
+  /** Renames and copies: git's `similarity index`, in percent. */
+  readonly similarity?: number;
+  /** Mode changes, new and deleted files: git's modes, e.g. `100644` → `100755`. */
+  readonly oldMode?: string;
+  readonly newMode?: string;
 }
+
+export { parseUnifiedDiff } from "./parse-unified-diff.js";
