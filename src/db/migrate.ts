@@ -1,0 +1,69 @@
+import { type Kysely, type MigrationResultSet, Migrator, sql } from "kysely";
+import type { Db } from "./connect.js";
+import * as init from "./migrations/0001_init.js";
+import type { Database } from "./schema.js";
+
+/** Every migration, in order. A static record: no folder scanning, so bundling and `dist/` layout don't matter. */
+const MIGRATIONS = { "0001_init": init };
+
+function migrator(db: Kysely<Database>, migrationTableSchema?: string): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+}
+
+/**
+ * SQLite: kysely takes no lock there (it assumes one connection), so two processes could both apply the same
+ * migration. One `BEGIN IMMEDIATE` around the whole run makes it exclusive and atomic (SQLite DDL is
+ * transactional); the second process waits on `busy_timeout`, then finds nothing left to do.
+ */
+function migrateSqlite(db: Db): Promise<MigrationResultSet> {
+  return db.kysely.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    let result: MigrationResultSet;
+    try {
+      result = await migrator(conn).migrateToLatest();
+    } catch (err) {
+      await sql`rollback`.execute(conn);
+      throw err;
+    }
+    await sql.raw(result.error ? "rollback" : "commit").execute(conn);
+    return result;
+  });
+}
+
+/**
+ * Postgres: kysely holds an advisory lock in a transaction. Its bookkeeping tables go in `current_schema()`
+ * explicitly; left unqualified, kysely would find another schema's `kysely_migration` and skip creating its own.
+ */
+async function migratePostgres(db: Db): Promise<MigrationResultSet> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db.kysely);
+  const schema = rows[0]?.schema;
+  if (!schema)
+    throw new Error("Postgres has no current schema: check search_path and that the schema exists");
+  return migrator(db.kysely, schema).migrateToLatest();
+}
+
+/**
+ * Applies pending migrations; returns their names (empty when up to date). Safe to run twice, and from two
+ * processes at once. Throws an Error naming the failed migration, with the database's error as `cause`.
+ *
+ * @example
+ * const db = await openDatabase(url);
+ * await migrateToLatest(db);
+ */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const { error, results = [] } =
+    db.dialect === "sqlite" ? await migrateSqlite(db) : await migratePostgres(db);
+  if (error) {
+    const failed = results.find((r) => r.status === "Error")?.migrationName;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      failed ? `database migration "${failed}" failed: ${message}` : `database migration failed: ${message}`,
+      { cause: error },
+    );
+  }
+  return results.filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

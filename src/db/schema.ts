@@ -1,0 +1,82 @@
+import type { Generated } from "kysely";
+import type { RunStatus, StepStatus, WaitingFor } from "../core/run-state.js";
+
+/**
+ * Epoch milliseconds. Stored as `bigint` on both dialects; Postgres returns `int8` as a string by default, so
+ * `connect-postgres.ts` parses it back to a JS number (exact up to 2^53, far past any timestamp or token count).
+ */
+type EpochMs = number;
+
+/** Webhook deliveries seen, keyed by `X-GitHub-Delivery`: a redelivery is recognised and ignored. */
+export interface DeliveriesTable {
+  readonly id: string;
+  readonly event: string;
+  readonly received_at: EpochMs;
+}
+
+/**
+ * One row per run. `repo` … `base_ref` and `workflow_id` copy fields of `facts` and `plan` so lists can filter
+ * and sort on indexed columns; `plan` and `facts` are the JSON text they were derived from.
+ */
+export interface RunsTable {
+  readonly id: string;
+  readonly repo: string;
+  readonly number: number | null;
+  readonly source: string;
+  readonly workflow_id: string;
+  readonly head_sha: string;
+  readonly base_ref: string | null;
+  readonly status: RunStatus;
+  readonly plan: string;
+  readonly facts: string;
+  readonly reason: string | null;
+  readonly tokens: number;
+  /** Bumped by every `updateRun`; tells a store whether its cached state is still current. */
+  readonly version: number;
+  readonly created_at: EpochMs;
+  readonly started_at: EpochMs | null;
+  readonly finished_at: EpochMs | null;
+}
+
+/** One row per step of a run; `phase_id` and `kind` copy the plan for queries that do not parse it. */
+export interface StepsTable {
+  readonly run_id: string;
+  readonly step_id: string;
+  readonly phase_id: string;
+  readonly kind: string;
+  readonly status: StepStatus;
+  readonly attempts: number;
+  readonly not_before: EpochMs | null;
+  readonly lease_owner: string | null;
+  readonly lease_expires_at: EpochMs | null;
+  readonly started_at: EpochMs | null;
+  readonly finished_at: EpochMs | null;
+  readonly waiting_for: WaitingFor | null;
+  /** `StepOutput` as JSON text. */
+  readonly output: string | null;
+  readonly error: string | null;
+  readonly reason: string | null;
+  readonly tokens: number;
+  /** `started_at + timeoutMs` while running or waiting, else null: lets due timeouts be found by index. */
+  readonly deadline_at: EpochMs | null;
+}
+
+/** Append-only trail; the store offers no update or delete. No foreign key: entries outlive their runs. */
+export interface AuditTable {
+  readonly id: Generated<number>;
+  readonly run_id: string | null;
+  readonly at: EpochMs;
+  readonly actor: string;
+  readonly action: string;
+  readonly step_id: string | null;
+  readonly sha: string | null;
+  readonly reason: string | null;
+}
+
+/** The kysely database type of phasegate's tables. */
+export interface Database {
+  deliveries: DeliveriesTable;
+  runs: RunsTable;
+  steps: StepsTable;
+  audit: AuditTable;
+}

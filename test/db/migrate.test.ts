@@ -1,0 +1,54 @@
+import { sql } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Db, openDatabase } from "../../src/db/connect.js";
+import { migrateToLatest } from "../../src/db/migrate.js";
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./databases.js";
+
+const TABLES = ["audit", "deliveries", "runs", "steps"];
+
+async function tables(db: Db): Promise<string[]> {
+  const all = await db.kysely.introspection.getTables();
+  return all.map((t) => t.name).sort();
+}
+
+async function migrationRows(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
+    db.kysely,
+  );
+  return rows.map((r) => r.name);
+}
+
+describe.each(DATABASE_KINDS)("migrateToLatest (%s)", (kind) => {
+  let t: TestDatabase;
+  const extra: Db[] = [];
+  afterEach(async () => {
+    await Promise.all(extra.splice(0).map((db) => db.close()));
+    await t?.cleanup();
+  });
+
+  it("creates the tables once; running again changes nothing", async () => {
+    t = await createTestDatabase(kind, { migrate: false });
+    expect(await migrateToLatest(t.db)).toEqual(["0001_init"]);
+    expect(await tables(t.db)).toEqual(TABLES);
+    expect(await migrateToLatest(t.db)).toEqual([]);
+    expect(await migrationRows(t.db)).toEqual(["0001_init"]);
+  });
+
+  it("is safe from two connections at once, as from two processes", async () => {
+    t = await createTestDatabase(kind, { migrate: false });
+    const other = await openDatabase(t.url);
+    extra.push(other);
+    const [a, b] = await Promise.all([migrateToLatest(t.db), migrateToLatest(other)]);
+    expect([...a, ...b]).toEqual(["0001_init"]);
+    expect(await tables(other)).toEqual(TABLES);
+    expect(await migrationRows(t.db)).toEqual(["0001_init"]);
+  });
+
+  it("fails with the migration's name and leaves nothing half-created", async () => {
+    t = await createTestDatabase(kind, { migrate: false });
+    await sql`create table runs (id text primary key)`.execute(t.db.kysely);
+    await expect(migrateToLatest(t.db)).rejects.toThrow(/database migration "0001_init" failed: .*runs/);
+    // DDL is transactional on both: the tables created before the failure are gone again.
+    expect(await tables(t.db)).not.toContain("deliveries");
+  });
+});
