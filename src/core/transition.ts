@@ -35,7 +35,8 @@ interface Draft {
   readonly run: RunState;
   readonly index: PlanIndex;
   readonly opts: TransitionOptions;
-  readonly at: number;
+  /** The current event's time. */
+  at: number;
   readonly changed: Map<string, StepState>;
   readonly commands: RunCommand[];
   /** Steps that became terminal: their dependants may now be decidable. */
@@ -402,6 +403,7 @@ export function nextWake(state: RunState, now: number): number | null {
 
 /**
  * The one place a run's state changes: the new state and what the engine must do. Pure and deterministic.
+ * Takes one event or several: a batch is applied in order and builds the new state once.
  *
  * @example
  * let { state } = transition(run, { type: "start", at: now });
@@ -410,14 +412,15 @@ export function nextWake(state: RunState, now: number): number | null {
  */
 export function transition(
   run: RunState,
-  event: RunEvent,
+  events: RunEvent | readonly RunEvent[],
   opts: TransitionOptions = DEFAULT_TRANSITION_OPTIONS,
 ): Transition {
+  const list: readonly RunEvent[] = Array.isArray(events) ? events : [events as RunEvent];
   const d: Draft = {
     run,
     index: indexPlan(run.plan),
     opts,
-    at: event.at,
+    at: list[0]?.at ?? run.createdAt,
     changed: new Map(),
     commands: [],
     settled: [],
@@ -426,17 +429,21 @@ export function transition(
     reason: run.reason,
   };
   const wasTerminal = TERMINAL_RUN_STATES.has(run.status);
-  // Only `retry` reopens a finished run, and never a cancelled one: its cancelled steps would count as done.
-  if (wasTerminal && (event.type !== "retry" || run.status === "cancelled"))
-    return { state: run, commands: [] };
-  apply(d, event);
-  // Newly finished steps may unblock (or skip) their dependants, which may finish more steps in turn.
-  for (let i = 0; i < d.settled.length; i++) {
-    settle(d, d.index.dependants.get(d.settled[i] as string) ?? []);
+  for (const event of list) {
+    // Only `retry` reopens a finished run, and never a cancelled one: its cancelled steps would count as done.
+    if (TERMINAL_RUN_STATES.has(d.status) && (event.type !== "retry" || d.status === "cancelled")) continue;
+    d.at = event.at;
+    const from = d.settled.length;
+    apply(d, event);
+    // Newly finished steps may unblock (or skip) their dependants, which may finish more steps in turn.
+    for (let i = from; i < d.settled.length; i++) {
+      settle(d, d.index.dependants.get(d.settled[i] as string) ?? []);
+    }
   }
   if (d.changed.size === 0 && d.status === run.status && d.tokens === 0)
     return { state: run, commands: d.commands };
 
+  // One copy of the step map per call, however many events: batching events keeps large runs cheap.
   const steps = Object.freeze({ ...run.steps, ...Object.fromEntries(d.changed) });
   const status = deriveStatus(d, steps);
   const finished = TERMINAL_RUN_STATES.has(status);
@@ -446,8 +453,8 @@ export function transition(
     steps,
     tokens: run.tokens + d.tokens,
     reason: d.reason,
-    startedAt: run.startedAt ?? (status !== "queued" ? event.at : null),
-    finishedAt: finished ? (run.finishedAt && wasTerminal ? run.finishedAt : event.at) : null,
+    startedAt: run.startedAt ?? (status !== "queued" ? d.at : null),
+    finishedAt: finished ? (run.finishedAt && wasTerminal ? run.finishedAt : d.at) : null,
   });
   const phases = new Set<string>();
   for (const id of d.changed.keys()) {

@@ -1,0 +1,43 @@
+import type { StepPlan } from "../../core/plan.js";
+import type { RunState } from "../../core/run-state.js";
+import type { StepExecutor } from "../ports.js";
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function approvers(from: unknown): string {
+  if (from === "codeowners") return "the code owners of every changed file";
+  if (Array.isArray(from) && from.length > 0)
+    return from.map((f) => (String(f).startsWith("@") ? f : `@${f}`)).join(", ");
+  return "anyone with write access";
+}
+
+/** What a gate, merge, deploy or checks step would do on GitHub, in words. */
+export function describeDryRun(step: StepPlan, run: RunState): string {
+  const w = step.with;
+  const sha = run.facts.headSha.slice(0, 7);
+  switch (step.kind) {
+    case "approval": {
+      const count = typeof w.count === "number" ? w.count : 1;
+      return `would wait for ${plural(count, "approval")} from ${approvers(w.from)} on ${sha}`;
+    }
+    case "merge":
+      return `would merge ${sha} with ${typeof w.method === "string" ? w.method : "merge"}`;
+    case "deploy":
+      return `would deploy ${sha} to ${String(w.environment)}${w.rollback ? " (rolling back on failure)" : ""}`;
+    case "checks":
+      return `would wait for checks: ${(w.checks as string[]).join(", ")}`;
+    default:
+      return `would run ${step.kind}`;
+  }
+}
+
+/**
+ * The CLI's executor for steps that act on GitHub: it changes nothing and succeeds, saying what would happen,
+ * so a local run shows the whole workflow.
+ */
+export const dryRunExecutor: StepExecutor = async ({ run, step }) => ({
+  outcome: "succeeded",
+  output: { summary: describeDryRun(step, run), data: { dryRun: true } },
+});
