@@ -12,7 +12,9 @@ export function diffText(files: readonly FileDiff[]): string {
     out.push(`--- ${f.status === "added" ? "/dev/null" : `a/${f.oldPath ?? f.path}`}`);
     out.push(`+++ ${f.status === "deleted" ? "/dev/null" : `b/${f.path}`}`);
     for (const h of f.hunks) {
-      out.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@${h.header ? ` ${h.header}` : ""}`);
+      out.push(
+        `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@${h.header ? ` ${h.header}` : ""}`,
+      );
       for (const l of h.lines) out.push(`${l.type === "add" ? "+" : l.type === "del" ? "-" : " "}${l.text}`);
     }
   }
