@@ -1,4 +1,3 @@
-import "./polyfill-promise-with-resolvers.js";
 import nock from "nock";
 
 // No test may reach the network; loopback stays open for the real Postgres and app processes.
