@@ -6,6 +6,13 @@ import { benchParse, parseLine } from "./parse-bench.js";
 const LATENCY_MS = 50;
 
 console.log("phasegate bench — engine (SQLite persistence on, simulated agent steps)");
+console.log(
+  "  ratio = wall time ÷ ideal; 'measured critical path' sums the steps' real durations (their timers",
+);
+console.log(
+  "  fire late by ~1 ms), so its ratio is the engine's own overhead. One warm-up run is discarded.",
+);
+await benchEngine(2, 5, LATENCY_MS);
 for (const [width, depth] of [
   [2, 5],
   [10, 10],

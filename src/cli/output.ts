@@ -73,7 +73,7 @@ export function table(rows: readonly (readonly string[])[]): string {
 export function stepTable(run: RunState): string {
   const rows = [["PHASE", "STEP", "KIND", "STATE", "TIME", "TOKENS", "RESULT"]];
   for (const p of run.plan.steps) {
-    const s = run.steps[p.id];
+    const s = run.steps.get(p.id);
     if (!s) continue;
     const result = s.status === "failed" ? (s.error ?? "") : (s.output?.summary ?? s.reason ?? "");
     rows.push([p.phaseId, p.id, p.kind, s.status, stepDuration(s), String(s.tokens), result]);
@@ -87,6 +87,6 @@ export interface StepFinding extends Finding {
 
 export function allFindings(run: RunState): StepFinding[] {
   return run.plan.steps.flatMap((p) =>
-    (run.steps[p.id]?.output?.findings ?? []).map((f) => ({ ...f, step: p.id })),
+    (run.steps.get(p.id)?.output?.findings ?? []).map((f) => ({ ...f, step: p.id })),
   );
 }

@@ -19,7 +19,7 @@ export type PhaseStatus =
  */
 export function phaseStatus(run: RunState, phase: PhasePlan): PhaseStatus {
   const index = indexPlan(run.plan);
-  const steps = phase.steps.map((id) => ({ state: run.steps[id], plan: index.step.get(id) }));
+  const steps = phase.steps.map((id) => ({ state: run.steps.get(id), plan: index.step.get(id) }));
   if (steps.every((s) => s.state?.status === "queued")) return { status: "queued" };
   if (steps.some((s) => !s.state || !isTerminal(s.state.status))) {
     const waiting = steps.some((s) => s.state?.status === "waiting");

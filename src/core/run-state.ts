@@ -1,5 +1,6 @@
 import type { Finding } from "./finding.js";
 import type { RunPlan } from "./plan.js";
+import { StepTable } from "./step-table.js";
 
 /**
  * Step states, in the order a step moves through them:
@@ -93,7 +94,8 @@ export interface RunState {
   readonly status: RunStatus;
   readonly plan: RunPlan;
   readonly facts: RunFacts;
-  readonly steps: Readonly<Record<string, StepState>>;
+  /** In plan order; `steps.get(id)`. */
+  readonly steps: StepTable;
   readonly createdAt: number;
   readonly startedAt: number | null;
   readonly finishedAt: number | null;
@@ -129,14 +131,12 @@ export function newRunState(input: {
   facts: RunFacts;
   createdAt: number;
 }): RunState {
-  const steps: Record<string, StepState> = {};
-  for (const s of input.plan.steps) steps[s.id] = newStepState(s.id);
   return Object.freeze({
     id: input.id,
     status: "queued",
     plan: input.plan,
     facts: input.facts,
-    steps: Object.freeze(steps),
+    steps: StepTable.of(input.plan.steps.map((s) => newStepState(s.id))),
     createdAt: input.createdAt,
     startedAt: null,
     finishedAt: null,

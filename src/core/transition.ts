@@ -9,6 +9,7 @@ import {
   type StepState,
   TERMINAL_RUN_STATES,
 } from "./run-state.js";
+import type { StepTable } from "./step-table.js";
 import { whenMismatch } from "./when.js";
 
 export interface TransitionOptions {
@@ -47,7 +48,13 @@ interface Draft {
 }
 
 function get(d: Draft, id: string): StepState | undefined {
-  return d.changed.get(id) ?? d.run.steps[id];
+  return d.changed.get(id) ?? d.run.steps.get(id);
+}
+
+/** Every step's current state, in plan order: one pass over an array, never a lookup per step. */
+function current(d: Draft): readonly StepState[] {
+  const base = d.run.steps.values();
+  return d.changed.size === 0 ? base : base.map((s) => d.changed.get(s.id) ?? s);
 }
 
 function put(d: Draft, id: string, patch: Partial<StepState>): void {
@@ -148,7 +155,7 @@ function deadline(d: Draft, s: StepState): number | null {
 }
 
 function claim(d: Draft, e: Extract<RunEvent, { type: "claim" }>): void {
-  const all = d.run.plan.steps.map((p) => get(d, p.id)!);
+  const all = current(d);
   let agentSlots =
     d.run.plan.maxParallel - all.filter((s) => s.status === "running" && plan(d, s.id)?.isAgent).length;
   let budget = e.limit ?? Number.POSITIVE_INFINITY;
@@ -179,11 +186,10 @@ function claim(d: Draft, e: Extract<RunEvent, { type: "claim" }>): void {
 
 /** Stops every unfinished step (cancel, supersede). */
 function stopAll(d: Draft, reason: string): void {
-  for (const p of d.run.plan.steps) {
-    const s = get(d, p.id);
-    if (!s || isTerminal(s.status)) continue;
-    if (s.status === "running") d.commands.push({ type: "abort", stepId: p.id, reason });
-    put(d, p.id, { ...RELEASE, status: "cancelled", reason, finishedAt: d.at, waitingFor: null });
+  for (const s of current(d)) {
+    if (isTerminal(s.status)) continue;
+    if (s.status === "running") d.commands.push({ type: "abort", stepId: s.id, reason });
+    put(d, s.id, { ...RELEASE, status: "cancelled", reason, finishedAt: d.at, waitingFor: null });
   }
   d.status = "cancelled";
   d.reason = reason;
@@ -191,9 +197,9 @@ function stopAll(d: Draft, reason: string): void {
 
 /** `/agents retry [step]`: failed steps run again; steps skipped because of them wait again. */
 function retry(d: Draft, stepId: string | undefined): void {
-  const targets = d.run.plan.steps
-    .filter((p) => get(d, p.id)?.status === "failed" && (stepId === undefined || p.id === stepId))
-    .map((p) => p.id);
+  const targets = current(d)
+    .filter((s) => s.status === "failed" && (stepId === undefined || s.id === stepId))
+    .map((s) => s.id);
   if (targets.length === 0) return;
   // Re-queue everything downstream that was skipped because of a failure; `settle` decides it again.
   const downstream = new Set<string>();
@@ -296,11 +302,10 @@ function apply(d: Draft, e: RunEvent): void {
       return;
     }
     case "tick":
-      for (const p of d.run.plan.steps) {
-        const s = get(d, p.id);
-        const due = s ? deadline(d, s) : null;
-        if (s && (s.status === "running" || s.status === "waiting") && due !== null && due <= e.at)
-          timeOut(d, p.id);
+      for (const s of current(d)) {
+        if (s.status !== "running" && s.status !== "waiting") continue;
+        const due = deadline(d, s);
+        if (due !== null && due <= e.at) timeOut(d, s.id);
       }
       return;
     case "lease-expired": {
@@ -364,17 +369,15 @@ function apply(d: Draft, e: RunEvent): void {
 }
 
 /** Running while any step can still move on its own, waiting while only outside events can move it. */
-function deriveStatus(d: Draft, steps: Readonly<Record<string, StepState>>): RunStatus {
+function deriveStatus(d: Draft, steps: StepTable): RunStatus {
   if (d.status === "queued" || d.status === "cancelled") return d.status;
   let open = false;
   let active = false;
   let failed = false;
-  for (const p of d.run.plan.steps) {
-    const s = steps[p.id];
-    if (!s) continue;
+  for (const s of steps.values()) {
     if (!isTerminal(s.status)) open = true;
     if (s.status === "ready" || s.status === "running") active = true;
-    if (s.status === "failed" && !p.continueOnError) failed = true;
+    if (s.status === "failed" && !plan(d, s.id)?.continueOnError) failed = true;
   }
   if (!open) return failed ? "failed" : "succeeded";
   return active ? "running" : "waiting";
@@ -389,7 +392,7 @@ export function nextWake(state: RunState, now: number): number | null {
   if (TERMINAL_RUN_STATES.has(state.status)) return null;
   const index = indexPlan(state.plan);
   let next: number | null = null;
-  for (const s of Object.values(state.steps)) {
+  for (const s of state.steps.values()) {
     let due: number | null = null;
     if (s.status === "ready" && s.notBefore !== null && s.notBefore > now) due = s.notBefore;
     else if ((s.status === "running" || s.status === "waiting") && s.startedAt !== null) {
@@ -443,8 +446,8 @@ export function transition(
   if (d.changed.size === 0 && d.status === run.status && d.tokens === 0)
     return { state: run, commands: d.commands };
 
-  // One copy of the step map per call, however many events: batching events keeps large runs cheap.
-  const steps = Object.freeze({ ...run.steps, ...Object.fromEntries(d.changed) });
+  // One copy of the step table per call, however many events: batching events keeps large runs cheap.
+  const steps = run.steps.with(d.changed.values());
   const status = deriveStatus(d, steps);
   const finished = TERMINAL_RUN_STATES.has(status);
   const state: RunState = Object.freeze({

@@ -1,6 +1,7 @@
 import type { Insertable, Selectable, Updateable } from "kysely";
 import type { RunPlan, StepPlan } from "../core/plan.js";
 import type { RunState, StepState } from "../core/run-state.js";
+import { StepTable } from "../core/step-table.js";
 import type { RunsTable, StepsTable } from "./schema.js";
 
 export type RunRow = Selectable<RunsTable>;
@@ -171,18 +172,19 @@ export function toStepState(row: StepStateRow): StepState {
 export function toRunState(row: RunRow, stepRows: readonly StepStateRow[]): RunState {
   const plan: RunPlan = JSON.parse(row.plan);
   const byId = new Map(stepRows.map((r) => [r.step_id, r]));
-  const steps: Record<string, StepState> = {};
+  const states: StepState[] = [];
   for (const p of plan.steps) {
     const r = byId.get(p.id);
-    if (r) steps[p.id] = toStepState(r);
+    if (r) states.push(toStepState(r));
+    byId.delete(p.id);
   }
-  for (const r of stepRows) steps[r.step_id] ??= toStepState(r);
+  for (const r of byId.values()) states.push(toStepState(r));
   return Object.freeze({
     id: row.id,
     status: row.status,
     plan,
     facts: JSON.parse(row.facts),
-    steps: Object.freeze(steps),
+    steps: StepTable.of(states),
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,

@@ -28,12 +28,11 @@ export async function withFreshLeases(
   if (running.length === 0) return run;
 
   const { rows } = await queries.leases(trx, run.id, running);
-  let steps: Record<string, StepState> | undefined;
+  const fresh: StepState[] = [];
   for (const row of rows) {
-    const step = run.steps[row.step_id]!;
-    if (step.leaseExpiresAt === row.lease_expires_at) continue;
-    steps ??= { ...run.steps };
-    steps[row.step_id] = Object.freeze({ ...step, leaseExpiresAt: row.lease_expires_at });
+    const step = run.steps.get(row.step_id);
+    if (!step || step.leaseExpiresAt === row.lease_expires_at) continue;
+    fresh.push(Object.freeze({ ...step, leaseExpiresAt: row.lease_expires_at }));
   }
-  return steps ? Object.freeze({ ...run, steps: Object.freeze(steps) }) : run;
+  return fresh.length > 0 ? Object.freeze({ ...run, steps: run.steps.with(fresh) }) : run;
 }

@@ -10,7 +10,7 @@ const CHUNK = 500;
 /** Inserts a new run and all its steps (inside the caller's transaction). */
 export async function insertRun(trx: Kysely<Database>, run: RunState): Promise<void> {
   await trx.insertInto("runs").values(toRunRow(run)).execute();
-  const rows = Object.values(run.steps).map((s) => toStepRow(run, s));
+  const rows = run.steps.values().map((s) => toStepRow(run, s));
   for (let i = 0; i < rows.length; i += CHUNK) {
     await trx
       .insertInto("steps")

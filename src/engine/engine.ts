@@ -167,7 +167,7 @@ export class Engine {
   /** The batch's events, then housekeeping: due timeouts, expired leases, and claims for what may start. */
   private step(run: RunState, events: readonly RunEvent[], at: number): Transition {
     const all: RunEvent[] = [...events, { type: "tick", at }];
-    for (const s of Object.values(run.steps)) {
+    for (const s of run.steps.values()) {
       if (s.status === "running" && s.leaseExpiresAt !== null && s.leaseExpiresAt <= at) {
         all.push({ type: "lease-expired", at, stepId: s.id });
       }

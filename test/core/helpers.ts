@@ -81,13 +81,13 @@ export function startedRun(plan: RunPlan, f: Partial<RunFacts> = {}): RunState {
 }
 
 export function st(run: RunState, id: string): StepState {
-  const s = run.steps[id];
+  const s = run.steps.get(id)!;
   if (!s) throw new Error(`no step ${id}`);
   return s;
 }
 
 export function statuses(run: RunState): Record<string, string> {
-  return Object.fromEntries(Object.entries(run.steps).map(([id, s]) => [id, s.status]));
+  return Object.fromEntries(run.steps.values().map((s) => [s.id, s.status]));
 }
 
 export function ofType<T extends RunCommand["type"]>(

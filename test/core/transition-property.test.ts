@@ -146,8 +146,8 @@ function checkTransition(
   const changedPhases = new Set<string>();
   const started: string[] = [];
   for (const p of plan.steps) {
-    const before = prev.steps[p.id]!;
-    const after = next.steps[p.id]!;
+    const before = prev.steps.get(p.id)!;
+    const after = next.steps.get(p.id)!;
     check(Object.isFrozen(after), () => `${ctx}: ${p.id} not frozen`);
     tokens += after.tokens;
     if (!isTerminal(after.status)) allTerminal = false;
@@ -169,7 +169,10 @@ function checkTransition(
       started.push(p.id);
       check(event.type === "claim", () => `${ctx}: ${p.id} started outside a claim`);
       for (const n of p.needs) {
-        check(needIsOk(next.steps[n]!, byId.get(n)!), () => `${ctx}: ${p.id} started before ${n} was done`);
+        check(
+          needIsOk(next.steps.get(n)!, byId.get(n)!),
+          () => `${ctx}: ${p.id} started before ${n} was done`,
+        );
       }
     }
   }
@@ -180,7 +183,7 @@ function checkTransition(
   check(next.tokens === tokens, () => `${ctx}: run tokens ${next.tokens} ≠ sum of step tokens ${tokens}`);
 
   const execute = ofType(commands, "execute").map((c) => `${c.stepId}#${c.attempt}`);
-  const expected = started.map((id) => `${id}#${next.steps[id]!.attempts}`);
+  const expected = started.map((id) => `${id}#${next.steps.get(id)!.attempts}`);
   check(execute.join() === expected.join(), () => `${ctx}: execute ${execute} ≠ started ${expected}`);
   const reported = [...new Set(ofType(commands, "phase-changed").map((c) => c.phaseId))].sort();
   check(reported.join() === [...changedPhases].sort().join(), () => `${ctx}: phase-changed ${reported}`);
@@ -197,7 +200,7 @@ function checkTransition(
     () => `${ctx}: ${next.status} with open steps`,
   );
   if (next.status === "succeeded" || next.status === "failed") {
-    const failed = plan.steps.some((p) => next.steps[p.id]!.status === "failed" && !p.continueOnError);
+    const failed = plan.steps.some((p) => next.steps.get(p.id)!.status === "failed" && !p.continueOnError);
     check(next.status === (failed ? "failed" : "succeeded"), () => `${ctx}: ${next.status}`);
   }
 }
@@ -213,7 +216,7 @@ function send(sim: Sim, event: RunEvent): void {
 
 /** A result for the step from the wrong worker or an old attempt: must change nothing. */
 function noise(sim: Sim): void {
-  const s = sim.rng.pick(Object.values(sim.state.steps));
+  const s = sim.rng.pick(sim.state.steps.values());
   const wrongWorker = sim.rng.chance(0.5);
   const event: RunEvent = {
     type: "step-succeeded",
@@ -268,13 +271,11 @@ function advance(sim: Sim): void {
   sim.now += sim.rng.chance(0.85) ? sim.rng.int(1, 5_000) : sim.rng.int(1, 20) * 60_000;
   send(sim, { type: "tick", at: sim.now });
   // A per-step timer may fire too, possibly one left over from an earlier attempt.
-  const timed = Object.values(sim.state.steps).filter(
-    (s) => s.status === "running" || s.status === "waiting",
-  );
+  const timed = sim.state.steps.values().filter((s) => s.status === "running" || s.status === "waiting");
   if (timed.length > 0 && sim.rng.chance(0.3)) {
     send(sim, { type: "step-timed-out", at: sim.now, stepId: sim.rng.pick(timed).id });
   }
-  for (const s of Object.values(sim.state.steps)) {
+  for (const s of sim.state.steps.values()) {
     if (s.status === "running" && s.leaseExpiresAt !== null && s.leaseExpiresAt <= sim.now) {
       send(sim, { type: "lease-expired", at: sim.now, stepId: s.id });
     }
@@ -303,12 +304,12 @@ function simulate(seed: number): Sim {
     if (TERMINAL_RUN_STATES.has(sim.state.status)) {
       if (sim.state.status !== "failed" || sim.reopened >= 2 || !rng.chance(0.3)) break;
       sim.reopened++;
-      const failed = Object.values(sim.state.steps).filter((s) => s.status === "failed");
+      const failed = sim.state.steps.values().filter((s) => s.status === "failed");
       const one = rng.chance(0.5) ? rng.pick(failed).id : undefined;
       send(sim, { type: "retry", at: sim.now, by: "dave", ...(one ? { stepId: one } : {}) });
       continue;
     }
-    const steps = Object.values(sim.state.steps);
+    const steps = sim.state.steps.values();
     const ready = steps.filter((s) => s.status === "ready" && (s.notBefore ?? 0) <= sim.now);
     const running = steps.filter((s) => s.status === "running");
     const waiting = steps.filter((s) => s.status === "waiting");
@@ -353,7 +354,7 @@ function checkFinal(sim: Sim): void {
   // run-finished once per finish: the first, and once more after each retry reopened the run.
   expect(sim.finishes).toBe(1 + sim.reopened);
   for (const p of plan.steps) {
-    const s = state.steps[p.id]!;
+    const s = state.steps.get(p.id)!;
     expect(isTerminal(s.status), `${p.id} ended as ${s.status}`).toBe(true);
     if (s.status === "failed") expect(s.error, p.id).not.toBeNull();
     if (s.status === "cancelled") expect(s.reason).toBe(state.reason);
@@ -367,14 +368,14 @@ function checkFinal(sim: Sim): void {
     const want = root[3] === "failed" ? "failed" : "cancelled";
     expect(
       named.some((id) => {
-        const n = state.steps[id]!;
+        const n = state.steps.get(id)!;
         return n.status === want && (want === "cancelled" || !byId.get(id)!.continueOnError);
       }),
       `${p.id}: ${s.reason}`,
     ).toBe(true);
     if (state.status !== "cancelled") {
       expect(
-        p.needs.some((n) => blocking(state.steps[n]!, byId.get(n)!)),
+        p.needs.some((n) => blocking(state.steps.get(n)!, byId.get(n)!)),
         `${p.id} skipped without cause`,
       ).toBe(true);
     }
@@ -382,8 +383,8 @@ function checkFinal(sim: Sim): void {
   if (state.status !== "cancelled") {
     // Nothing with all needs fine was skipped for a failure; nothing with a blocking need ran.
     for (const p of plan.steps) {
-      const s = state.steps[p.id]!;
-      const blocked = p.needs.some((n) => blocking(state.steps[n]!, byId.get(n)!));
+      const s = state.steps.get(p.id)!;
+      const blocked = p.needs.some((n) => blocking(state.steps.get(n)!, byId.get(n)!));
       if (!blocked) expect(/^(step|phase) "/.test(s.reason ?? ""), `${p.id}: ${s.reason}`).toBe(false);
       if (blocked) expect(s.attempts === 0 || s.reason?.startsWith("skipped by @"), p.id).toBeTruthy();
     }

@@ -41,7 +41,7 @@ describe("start", () => {
     expect(t.state.status).toBe("running");
     expect(t.state.startedAt).toBe(T0 + 5);
     expect(t.state.finishedAt).toBeNull();
-    expect(st(t.state, "a")).toEqual({ ...run.steps.a, status: "ready", notBefore: null });
+    expect(st(t.state, "a")).toEqual({ ...run.steps.get("a"), status: "ready", notBefore: null });
     // Only the phase whose steps changed is reported.
     expect(t.commands).toEqual([{ type: "phase-changed", phaseId: "review" }]);
   });
@@ -68,7 +68,7 @@ describe("start", () => {
       ],
     });
     const run = startedRun(plan);
-    const reasons = Object.fromEntries(Object.values(run.steps).map((s) => [s.id, [s.status, s.reason]]));
+    const reasons = Object.fromEntries(run.steps.values().map((s) => [s.id, [s.status, s.reason]]));
     expect(reasons).toEqual({
       l: ["skipped", "when: labels did not match"],
       p: ["skipped", "when: paths did not match"],
@@ -466,7 +466,7 @@ describe("skip propagation", () => {
     const d = Driver.started(planOf({ p: ["x:review", "v:security", "y:agent<x,v", "z:merge<y"] }));
     d.claim(T0);
     const x: StepState = { ...d.step("x"), status: "cancelled", reason: "gone", leaseOwner: null };
-    d.state = { ...d.state, steps: { ...d.state.steps, x } };
+    d.state = { ...d.state, steps: d.state.steps.with([x]) };
     d.succeed("v", T0 + 1);
     expect(d.step("y")).toMatchObject({ status: "skipped", reason: 'step "x" was cancelled' });
     expect(d.step("z")).toMatchObject({ status: "skipped", reason: 'step "x" was cancelled' });
@@ -729,7 +729,7 @@ describe("timeouts", () => {
     d.fail("a", T0 + 1);
     d.claim(T0 + 500_000); // attempt 2, due at T0 + 1_100_000
     const t = d.send({ type: "step-timed-out", at: T0 + 600_000, stepId: "a" }); // attempt 1's timer
-    expect(t.state.steps.a).toMatchObject({ status: "running", attempts: 2 });
+    expect(t.state.steps.get("a")).toMatchObject({ status: "running", attempts: 2 });
     expect(t.commands).toEqual([]);
     // Nor one for a step that is not running or waiting.
     expect(
@@ -1061,7 +1061,7 @@ describe("cancel and supersede", () => {
     const run = queuedRun(planOf({ p: ["a:review"] }));
     const t = transition(run, { type: "cancel", at: T0, by: null, reason: "closed" });
     expect(t.state.status).toBe("cancelled");
-    expect(t.state.steps.a?.status).toBe("cancelled");
+    expect(t.state.steps.get("a")?.status).toBe("cancelled");
   });
 
   test("events after a terminal state change nothing", () => {
@@ -1174,7 +1174,7 @@ describe("purity", () => {
     for (const s of states) {
       expect(Object.isFrozen(s)).toBe(true);
       expect(Object.isFrozen(s.steps)).toBe(true);
-      for (const step of Object.values(s.steps)) expect(Object.isFrozen(step)).toBe(true);
+      for (const step of s.steps.values()) expect(Object.isFrozen(step)).toBe(true);
     }
   });
 
@@ -1187,7 +1187,7 @@ describe("purity", () => {
     d.claim(T0);
     const before = d.state;
     d.succeed("a", T0 + 1);
-    expect(d.state.steps.b).toBe(before.steps.b);
+    expect(d.state.steps.get("b")).toBe(before.steps.get("b"));
     expect(d.state.plan).toBe(before.plan);
   });
 

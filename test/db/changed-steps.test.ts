@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { StepTable } from "../../src/core/step-table.js";
 import { changedSteps } from "../../src/db/changed-steps.js";
 import { testRun, withSteps } from "./runs.js";
 
@@ -13,17 +14,17 @@ describe("changedSteps", () => {
   });
 
   it("counts a replaced object as changed even when its values are equal", () => {
-    const next = { ...run, steps: { ...run.steps, "review-0": { ...run.steps["review-0"]! } } };
+    const next = { ...run, steps: run.steps.with([{ ...run.steps.get("review-0")! }]) };
     expect(changedSteps(run, next).changed.map((s) => s.id)).toEqual(["review-0"]);
   });
 
   it("matches by id when the steps were reordered or added", () => {
-    const { "review-0": first, ...rest } = run.steps;
-    const reordered = { ...run, steps: { ...rest, "review-0": first! } };
+    const [first, ...rest] = run.steps.values();
+    const reordered = { ...run, steps: StepTable.of([...rest, first!]) };
     expect(changedSteps(run, reordered).changed).toEqual([]);
 
-    const extra = { ...run.steps["review-0"]!, id: "extra" };
-    const added = { ...run, steps: { extra, ...run.steps } };
+    const extra = { ...run.steps.get("review-0")!, id: "extra" };
+    const added = { ...run, steps: StepTable.of([extra, ...run.steps.values()]) };
     expect(changedSteps(run, added).changed.map((s) => s.id)).toEqual(["extra"]);
   });
 });

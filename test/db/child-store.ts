@@ -34,8 +34,8 @@ try {
   } else {
     for (let i = 0; i < input.count; i++) {
       await store.updateRun(input.runId, (run) => {
-        const step = run.steps[input.stepId]!;
-        const steps = { ...run.steps, [input.stepId]: { ...step, attempts: step.attempts + 1 } };
+        const step = run.steps.get(input.stepId)!;
+        const steps = run.steps.with([{ ...step, attempts: step.attempts + 1 }]);
         return { state: { ...run, tokens: run.tokens + 1, steps } };
       });
     }

@@ -10,7 +10,7 @@ function increment(stepId: string) {
   return (run: RunState) => ({
     state: withSteps(
       run,
-      { [stepId]: { attempts: run.steps[stepId]!.attempts + 1 } },
+      { [stepId]: { attempts: run.steps.get(stepId)!.attempts + 1 } },
       { tokens: run.tokens + 1 },
     ),
   });
@@ -32,8 +32,8 @@ forEachDatabase("concurrent writers", (get) => {
     );
     const run = await (await openStore()).loadRun("r1");
     expect(run).toMatchObject({ tokens: 100, version: 100 });
-    expect(run!.steps["review-0"]!.attempts).toBe(50);
-    expect(run!.steps["review-1"]!.attempts).toBe(50);
+    expect(run!.steps.get("review-0")!.attempts).toBe(50);
+    expect(run!.steps.get("review-1")!.attempts).toBe(50);
   });
 
   it("reload a run another instance changed instead of trusting the cache", async () => {
@@ -49,10 +49,10 @@ forEachDatabase("concurrent writers", (get) => {
       return { state: withSteps(r, { "review-2": { status: "ready" } }) };
     });
     expect(seen?.version).toBe(2);
-    expect(seen?.steps["review-1"]?.status).toBe("ready");
+    expect(seen?.steps.get("review-1")?.status).toBe("ready");
     expect(state.version).toBe(3);
     const stored = await (await openStore()).loadRun("r1");
-    expect(["review-0", "review-1", "review-2"].map((id) => stored!.steps[id]!.status)).toEqual([
+    expect(["review-0", "review-1", "review-2"].map((id) => stored!.steps.get(id)!.status)).toEqual([
       "ready",
       "ready",
       "ready",
@@ -91,7 +91,7 @@ describe.each(DATABASE_KINDS)("separate processes (%s)", (kind) => {
       );
       const run = await (await t.openStore()).loadRun("r1");
       expect(run).toMatchObject({ tokens: 150, version: 150 });
-      expect(["review-0", "review-1", "review-2"].map((id) => run!.steps[id]!.attempts)).toEqual([
+      expect(["review-0", "review-1", "review-2"].map((id) => run!.steps.get(id)!.attempts)).toEqual([
         50, 50, 50,
       ]);
     } finally {

@@ -119,7 +119,7 @@ forEachDatabase("heartbeat", (get) => {
     expect(await store.heartbeat("r1", "review-0", "w1", NOW + 30_000)).toBe(true);
     let seen: number | null | undefined;
     await store.updateRun("r1", (r) => {
-      seen = r.steps["review-0"]?.leaseExpiresAt;
+      seen = r.steps.get("review-0")?.leaseExpiresAt;
       return { state: withSteps(r, { "review-1": { status: "ready" } }) };
     });
     expect(seen).toBe(NOW + 30_000);
@@ -129,7 +129,7 @@ forEachDatabase("heartbeat", (get) => {
     const { state } = await store.updateRun("r1", (r) => ({
       state: withSteps(r, { "review-0": { tokens: 5 } }),
     }));
-    expect(state.steps["review-0"]?.leaseExpiresAt).toBe(NOW + 60_000);
+    expect(state.steps.get("review-0")?.leaseExpiresAt).toBe(NOW + 60_000);
     expect(await lease("r1", "review-0")).toBe(NOW + 60_000); // not written back older
     expect(await store.findDueRuns(NOW + 59_999, 10)).toEqual(["r1"]); // review-1 is ready
     await store.updateRun("r1", (r) => ({ state: withSteps(r, { "review-1": { status: "queued" } }) }));

@@ -30,7 +30,10 @@ function run(i: number): RunState {
     );
   }
   const done = Object.fromEntries(
-    Object.keys(base.steps).map((id) => [id, { status: "succeeded" as const }]),
+    base.steps
+      .values()
+      .map((s) => s.id)
+      .map((id) => [id, { status: "succeeded" as const }]),
   );
   return withSteps(base, done, { status: i % 7 === 0 ? "failed" : "succeeded" });
 }
@@ -40,7 +43,7 @@ async function seed(db: Kysely<Database>): Promise<void> {
   for (let i = 0; i < runs.length; i += 500) {
     const chunk = runs.slice(i, i + 500);
     await db.insertInto("runs").values(chunk.map(toRunRow)).execute();
-    const steps = chunk.flatMap((r) => Object.values(r.steps).map((s) => toStepRow(r, s)));
+    const steps = chunk.flatMap((r) => r.steps.values().map((s) => toStepRow(r, s)));
     for (let j = 0; j < steps.length; j += 500)
       await db
         .insertInto("steps")

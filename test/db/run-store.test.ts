@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunState } from "../../src/core/run-state.js";
+import { StepTable } from "../../src/core/step-table.js";
 import { forEachDatabase } from "./databases.js";
 import { testPlan, testRun, withSteps } from "./runs.js";
 
@@ -69,7 +70,7 @@ forEachDatabase("KyselyRunStore", (get) => {
       const loaded = await fresh.loadRun("r1");
       expect(loaded).toEqual(state);
       expect(loaded?.version).toBe(1);
-      expect(Object.keys(loaded!.steps)).toEqual(["review-0", "review-1", "review-2", "gate"]);
+      expect(loaded!.steps.values().map((s) => s.id)).toEqual(["review-0", "review-1", "review-2", "gate"]);
       expect(await fresh.loadRun("nope")).toBeNull();
     });
 
@@ -116,7 +117,7 @@ forEachDatabase("KyselyRunStore", (get) => {
       }));
       expect(out.commands).toEqual(["go"]);
       expect(out.state.version).toBe(1);
-      expect(out.state.steps["review-1"]).toBe(run.steps["review-1"]);
+      expect(out.state.steps.get("review-1")!).toBe(run.steps.get("review-1")!);
       const row = await db.kysely.selectFrom("runs").select(["version", "status"]).executeTakeFirstOrThrow();
       expect(row).toEqual({ version: 1, status: "running" });
 
@@ -145,7 +146,7 @@ forEachDatabase("KyselyRunStore", (get) => {
       expect(byId["review-0"]).toEqual({ step_id: "review-0", status: "ready", attempts: 1, error: null });
       expect(byId["review-1"]!.error).toBe("sentinel"); // not rewritten
       expect(byId.gate!.error).toBe("sentinel");
-      expect(state.steps["review-1"]!.error).toBeNull(); // the cached state was used, not a reload
+      expect(state.steps.get("review-1")!.error).toBeNull(); // the cached state was used, not a reload
 
       // The counterfactual: once review-1 changes, its row is written and the mark is gone.
       await store.updateRun("r1", (r) => ({ state: withSteps(r, { "review-1": { status: "ready" } }) }));
@@ -216,9 +217,11 @@ forEachDatabase("KyselyRunStore", (get) => {
       const { store } = get();
       await expect(store.updateRun("nope", (r) => ({ state: r }))).rejects.toThrow('run "nope" not found');
       await store.createRun(testRun("r1", { plan: testPlan(1) }));
-      const stray = { ...testRun("x").steps["review-0"]!, id: "stray" };
+      const stray = { ...testRun("x").steps.get("review-0")!, id: "stray" };
       await expect(
-        store.updateRun("r1", (r) => ({ state: { ...r, steps: { ...r.steps, stray } } })),
+        store.updateRun("r1", (r) => ({
+          state: { ...r, steps: StepTable.of([...r.steps.values(), stray]) },
+        })),
       ).rejects.toThrow(/step "stray" that its plan does not define/);
       expect((await store.loadRun("r1"))?.version).toBe(0);
     });

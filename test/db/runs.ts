@@ -84,7 +84,8 @@ export function withSteps(
   steps: Readonly<Record<string, Partial<StepState>>>,
   fields: Partial<RunState> = {},
 ): RunState {
-  const next = { ...run.steps };
-  for (const [id, patch] of Object.entries(steps)) next[id] = Object.freeze({ ...run.steps[id]!, ...patch });
-  return Object.freeze({ ...run, ...fields, steps: Object.freeze(next) });
+  const changed = Object.entries(steps).map(([id, patch]) =>
+    Object.freeze({ ...run.steps.get(id)!, ...patch }),
+  );
+  return Object.freeze({ ...run, ...fields, steps: run.steps.with(changed) });
 }

@@ -145,10 +145,9 @@ describe("agentExecutor", () => {
     ]);
     run = {
       ...run,
-      steps: {
-        ...run.steps,
-        first: { ...run.steps.first!, status: "succeeded", output: { summary: "s", text: "earlier answer" } },
-      },
+      steps: run.steps.with([
+        { ...run.steps.get("first")!, status: "succeeded", output: { summary: "s", text: "earlier answer" } },
+      ]),
     };
     const result = await exec(run, "plan", provider);
     expect(requests[0]?.prompt).toBe(

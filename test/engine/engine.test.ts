@@ -107,7 +107,7 @@ forEachDatabase("engine", (db) => {
     expect(span("d").start).toBeGreaterThanOrEqual(Math.max(span("a").end, span("b").end, span("c").end));
     const stored = await db().store.loadRun(r.id);
     expect(stored?.status).toBe("succeeded");
-    expect(stored?.steps.d?.status).toBe("succeeded");
+    expect(stored?.steps.get("d")?.status).toBe("succeeded");
   });
 
   test("never runs more agent steps at once than max_parallel; gates are not counted", async () => {
@@ -134,7 +134,7 @@ forEachDatabase("engine", (db) => {
     await e.createRun(r);
     const final = await done;
     expect(final.status).toBe("succeeded");
-    expect(final.steps.flaky).toMatchObject({
+    expect(final.steps.get("flaky")).toMatchObject({
       attempts: 3,
       status: "succeeded",
       output: { summary: "third time" },
@@ -165,8 +165,12 @@ forEachDatabase("engine", (db) => {
     await e.createRun(r);
     const final = await done;
     expect(final.status).toBe("failed");
-    expect(final.steps.hang).toMatchObject({ status: "failed", attempts: 2, error: "timed out after 150ms" });
-    expect(final.steps.after).toMatchObject({ status: "skipped", reason: 'phase "p" failed' });
+    expect(final.steps.get("hang")).toMatchObject({
+      status: "failed",
+      attempts: 2,
+      error: "timed out after 150ms",
+    });
+    expect(final.steps.get("after")).toMatchObject({ status: "skipped", reason: 'phase "p" failed' });
     expect(aborted).toEqual(["hang#1", "hang#2"]);
   });
 
@@ -186,8 +190,8 @@ forEachDatabase("engine", (db) => {
     await e.createRun(r);
     const parked = await waiting;
     expect(parked.status).toBe("waiting");
-    expect(parked.steps.approval).toMatchObject({ status: "waiting", waitingFor: "approval" });
-    expect(parked.steps.merge?.status).toBe("queued");
+    expect(parked.steps.get("approval")).toMatchObject({ status: "waiting", waitingFor: "approval" });
+    expect(parked.steps.get("merge")?.status).toBe("queued");
 
     const done = e.settled(r.id);
     await e.submit(r.id, {
@@ -199,7 +203,7 @@ forEachDatabase("engine", (db) => {
     });
     const final = await done;
     expect(final.status).toBe("succeeded");
-    expect(final.steps.approval?.output?.summary).toBe("approved by @bob on aaaaaaa");
+    expect(final.steps.get("approval")?.output?.summary).toBe("approved by @bob on aaaaaaa");
     expect(rec.spans.map((s) => s.id)).toEqual(["code-review", "merge"]);
   });
 
@@ -228,8 +232,11 @@ forEachDatabase("engine", (db) => {
     await e.submit(r.id, { type: "cancel", at: Date.now(), by: "carol", reason: "not needed" });
     const stored = await db().store.loadRun(r.id);
     expect(stored?.status).toBe("cancelled");
-    expect(stored?.steps.a).toMatchObject({ status: "cancelled", reason: "cancelled by @carol: not needed" });
-    expect(stored?.steps.b?.status).toBe("cancelled");
+    expect(stored?.steps.get("a")).toMatchObject({
+      status: "cancelled",
+      reason: "cancelled by @carol: not needed",
+    });
+    expect(stored?.steps.get("b")?.status).toBe("cancelled");
     expect(aborted).toEqual(["a"]);
   });
 

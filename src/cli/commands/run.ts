@@ -99,8 +99,8 @@ function printChanges(io: Io, log: (text: string) => void) {
   let previous: RunState | null = null;
   return (run: RunState) => {
     for (const p of run.plan.steps) {
-      const s = run.steps[p.id];
-      if (!s || previous?.steps[p.id]?.status === s.status) continue;
+      const s = run.steps.get(p.id);
+      if (!s || previous?.steps.get(p.id)?.status === s.status) continue;
       const line = progressLine(io, run, s);
       if (line) log(`${line}\n`);
     }
@@ -139,7 +139,7 @@ export function jsonResult(run: RunState, provider: string) {
       provider,
     },
     steps: run.plan.steps.map((p) => {
-      const s = run.steps[p.id];
+      const s = run.steps.get(p.id);
       return {
         id: p.id,
         phase: p.phaseId,

@@ -41,7 +41,7 @@ function dedupe(findings: readonly Finding[]): Finding[] {
 
 function earlierOutputs(run: RunState): Record<string, { output: string }> {
   const out: Record<string, { output: string }> = {};
-  for (const s of Object.values(run.steps)) {
+  for (const s of run.steps.values()) {
     if (s.status === "succeeded" && s.output) out[s.id] = { output: s.output.text ?? s.output.summary };
   }
   return out;
