@@ -90,7 +90,7 @@ describe("phasegate run", () => {
       new RegExp(`✓ approval \\d+ms would wait for 1 approval from anyone with write access on ${head}`),
     );
     expect(r.stdout).toMatch(new RegExp(`✓ merge \\d+ms would merge ${head} with squash`));
-    expect(r.stdout).toContain("  medium  src/cart.ts:7  Debug leftover: console.log  (code-review)");
+    expect(r.stdout).toContain("  medium  src/cart.ts:7    Debug leftover: console.log    (code-review)");
     expect(r.stdout).toMatch(/Run \S+ succeeded in \d+ms · 0 tokens/);
 
     const status = await cli("status");

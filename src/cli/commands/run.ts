@@ -11,7 +11,7 @@ import { selectProvider } from "../../llm/select-provider.js";
 import { chooseWorkflow, DEFAULT_WORKFLOW_PATH, loadWorkflowFile, UsageError } from "../load-workflow.js";
 import { readLocalChange } from "../local-git.js";
 import { openStore } from "../open-store.js";
-import { allFindings, type Io, paint, progressLine, stepTable } from "../output.js";
+import { allFindings, type Io, paint, progressLine, stepTable, table } from "../output.js";
 
 export interface RunOptions {
   readonly workflow?: string;
@@ -116,10 +116,8 @@ function summary(io: Io, run: RunState): string {
   const findings = allFindings(run);
   if (findings.length > 0) {
     lines.push(`${findings.length} finding${findings.length === 1 ? "" : "s"}:`);
-    for (const f of findings) {
-      lines.push(`  ${f.severity.padEnd(7)} ${f.file}${f.line ? `:${f.line}` : ""}  ${f.title}  (${f.step})`);
-    }
-    lines.push("");
+    const rows = findings.map((f) => [f.severity, `${f.file}${f.line ? `:${f.line}` : ""}`, f.title, `(${f.step})`]);
+    lines.push(...table(rows).split("\n").map((row) => `  ${row}`), "");
   }
   lines.push(`Run ${run.id} ${paint(io, style, run.status)} in ${took} · ${run.tokens} tokens`);
   return `${lines.join("\n")}\n`;
