@@ -173,6 +173,27 @@ describe("phasegate run", () => {
     expect((await cli("run", "--bogus")).code).toBe(2);
     expect((await cli("frobnicate")).code).toBe(2);
   });
+
+  test("says what tests' CI checks and an agent's comment would do", async () => {
+    createDemoRepo(
+      repo,
+      `version: 1
+workflows:
+  w:
+    phases:
+      p:
+        steps:
+          - { id: tests, uses: tests, with: { checks: ["ci / test", "ci / lint"] } }
+          - { id: summary, uses: agent, prompt: "Summarise {{ pr.title }}", with: { post: comment } }
+`,
+    );
+    const r = await cli("run");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /✓ tests \d+ms 2 findings \(2 medium\) · would wait for checks: ci \/ test, ci \/ lint\n/,
+    );
+    expect(r.stdout).toMatch(/✓ summary \d+ms .+ · would post the output as a comment\n/);
+  });
 });
 
 describe("phasegate graph and help", () => {

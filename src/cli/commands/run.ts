@@ -6,7 +6,7 @@ import type { RunFacts, RunState } from "../../core/run-state.js";
 import { newRunState } from "../../core/run-state.js";
 import { Engine } from "../../engine/engine.js";
 import { agentExecutor } from "../../engine/executors/agent-executor.js";
-import { dryRunExecutor } from "../../engine/executors/dry-run.js";
+import { dryRunExecutor, withDryRunNotes } from "../../engine/executors/dry-run.js";
 import { selectProvider } from "../../llm/select-provider.js";
 import { chooseWorkflow, DEFAULT_WORKFLOW_PATH, loadWorkflowFile, UsageError } from "../load-workflow.js";
 import { readLocalChange } from "../local-git.js";
@@ -63,7 +63,7 @@ export async function runCommand(opts: RunOptions, io: Io): Promise<number> {
   // 3. Run it durably, printing each step as it moves.
   const store = await openStore(io.env, change.gitDir);
   const inputs = { files, pr: { title: change.title ?? "", body: "" }, issue: null };
-  const agent = agentExecutor({ provider, inputs: async () => inputs });
+  const agent = withDryRunNotes(agentExecutor({ provider, inputs: async () => inputs }));
   const engine = new Engine({
     store,
     executorFor: (run, stepId) =>
@@ -116,8 +116,18 @@ function summary(io: Io, run: RunState): string {
   const findings = allFindings(run);
   if (findings.length > 0) {
     lines.push(`${findings.length} finding${findings.length === 1 ? "" : "s"}:`);
-    const rows = findings.map((f) => [f.severity, `${f.file}${f.line ? `:${f.line}` : ""}`, f.title, `(${f.step})`]);
-    lines.push(...table(rows).split("\n").map((row) => `  ${row}`), "");
+    const rows = findings.map((f) => [
+      f.severity,
+      `${f.file}${f.line ? `:${f.line}` : ""}`,
+      f.title,
+      `(${f.step})`,
+    ]);
+    lines.push(
+      ...table(rows)
+        .split("\n")
+        .map((row) => `  ${row}`),
+      "",
+    );
   }
   lines.push(`Run ${run.id} ${paint(io, style, run.status)} in ${took} · ${run.tokens} tokens`);
   return `${lines.join("\n")}\n`;

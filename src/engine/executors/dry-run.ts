@@ -41,3 +41,21 @@ export const dryRunExecutor: StepExecutor = async ({ run, step }) => ({
   outcome: "succeeded",
   output: { summary: describeDryRun(step, run), data: { dryRun: true } },
 });
+
+/** What an agent step would also do on GitHub: wait for CI checks, post its output. Null when nothing. */
+export function agentSideEffects(step: StepPlan): string | null {
+  const checks = Array.isArray(step.with.checks) ? (step.with.checks as string[]) : [];
+  if (step.kind === "tests" && checks.length > 0) return `would wait for checks: ${checks.join(", ")}`;
+  if (step.kind === "agent" && step.with.post === "comment") return "would post the output as a comment";
+  return null;
+}
+
+/** Runs an agent step for real and adds to its summary what it would also do on GitHub. */
+export function withDryRunNotes(executor: StepExecutor): StepExecutor {
+  return async (ctx) => {
+    const result = await executor(ctx);
+    const note = agentSideEffects(ctx.step);
+    if (!note || result.outcome === "waiting" || !result.output) return result;
+    return { ...result, output: { ...result.output, summary: `${result.output.summary} · ${note}` } };
+  };
+}
