@@ -3,7 +3,7 @@ import { planWorkflow, type RunPlan, type StepPlan } from "../../src/core/plan.j
 import type { RunCommand, RunEvent } from "../../src/core/run-event.js";
 import { isTerminal, type RunState, type StepState, TERMINAL_RUN_STATES } from "../../src/core/run-state.js";
 import { type TransitionOptions, transition } from "../../src/core/transition.js";
-import type { Step, StepKind, WorkflowFile } from "../../src/core/workflow.schema.js";
+import { AGENT_KINDS, STEP_KINDS, type Step, type StepKind, type WorkflowFile } from "../../src/core/workflow.schema.js";
 import { deepFreeze, HEAD, ofType, queuedRun, step, T0 } from "./helpers.js";
 
 /** mulberry32: small, seeded, good enough to explore schedules reproducibly. */
@@ -35,17 +35,8 @@ class Rng {
   }
 }
 
-const KINDS: readonly StepKind[] = [
-  "review",
-  "security",
-  "tests",
-  "agent",
-  "approval",
-  "checks",
-  "merge",
-  "deploy",
-];
-const AGENTS = new Set<StepKind>(["review", "security", "tests", "agent"]);
+const KINDS: readonly StepKind[] = STEP_KINDS;
+const AGENTS = AGENT_KINDS;
 
 /**
  * A random acyclic workflow. Phases and steps get a hidden rank; dependencies only point to lower ranks, so the
