@@ -240,6 +240,38 @@ forEachDatabase("engine", (db) => {
     expect(aborted).toEqual(["a"]);
   });
 
+  test("a stopped engine releases its leases: another takes the step over at once, not after leaseMs", async () => {
+    const starts: string[] = [];
+    const hang: StepExecutor = ({ signal }) =>
+      new Promise((resolve) => {
+        starts.push("first");
+        signal.addEventListener("abort", () =>
+          resolve({ outcome: "failed", error: "aborted", retryable: true }),
+        );
+      });
+    const first = engine({ store: db().store, executorFor: () => hang, workerId: "first", leaseMs: 60_000 });
+    const r = run("handover", { p: { steps: [{ id: "a", uses: "review" }] } });
+    await first.createRun(r);
+    await first.stop();
+    const stored = await db().store.loadRun(r.id);
+    expect(stored?.steps.get("a")).toMatchObject({ status: "running", leaseOwner: "first" });
+    expect(stored?.steps.get("a")?.leaseExpiresAt).toBeLessThanOrEqual(Date.now());
+
+    const second = engine({
+      store: await db().openStore(),
+      executorFor: () => ok(5),
+      workerId: "second",
+      leaseMs: 60_000,
+    });
+    const done = second.settled(r.id);
+    const t0 = Date.now();
+    await second.pollDue();
+    const final = await done;
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(final.steps.get("a")).toMatchObject({ status: "succeeded", attempts: 2, leaseOwner: null });
+    expect(starts).toEqual(["first"]);
+  });
+
   test("two engines on one database run each step exactly once", async () => {
     const counts = new Map<string, number>();
     const executor: StepExecutor = async ({ step }) => {
