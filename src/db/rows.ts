@@ -2,7 +2,7 @@ import type { Insertable, Selectable, Updateable } from "kysely";
 import type { RunPlan, StepPlan } from "../core/plan.js";
 import type { RunState, StepState } from "../core/run-state.js";
 import { StepTable } from "../core/step-table.js";
-import type { RunsTable, StepsTable } from "./schema.js";
+import type { RunDocumentsTable, RunsTable, StepsTable } from "./schema.js";
 
 export type RunRow = Selectable<RunsTable>;
 export type StepRow = Selectable<StepsTable>;
@@ -51,26 +51,34 @@ export function changedRunColumns(prev: RunState, next: RunState): Updateable<Ru
   if (next.finishedAt !== prev.finishedAt) set.finished_at = next.finishedAt;
   if (next.createdAt !== prev.createdAt) set.created_at = next.createdAt;
   if (next.facts !== prev.facts) Object.assign(set, runFactsColumns(next));
-  if (next.plan !== prev.plan) Object.assign(set, runPlanColumns(next));
+  if (next.plan !== prev.plan) set.workflow_id = next.plan.workflowId;
   return set;
+}
+
+/** The run's plan and facts as JSON, or null when neither changed between two states. */
+export function changedDocument(prev: RunState, next: RunState): Updateable<RunDocumentsTable> | null {
+  if (next.facts === prev.facts && next.plan === prev.plan) return null;
+  return {
+    ...(next.facts !== prev.facts ? { facts: JSON.stringify(next.facts) } : {}),
+    ...(next.plan !== prev.plan ? { plan: JSON.stringify(next.plan) } : {}),
+  };
+}
+
+/** A new run's plan and facts. */
+export function toRunDocument(run: RunState): Insertable<RunDocumentsTable> {
+  return { run_id: run.id, plan: JSON.stringify(run.plan), facts: JSON.stringify(run.facts) };
 }
 
 /** The columns copied from `facts`, for filters. */
 export function runFactsColumns(run: RunState) {
   const f = run.facts;
   return {
-    facts: JSON.stringify(f),
     repo: f.repo,
     number: f.number,
     source: f.source,
     head_sha: f.headSha,
     base_ref: f.baseRef,
   };
-}
-
-/** The plan as JSON and the column copied from it, for filters. */
-export function runPlanColumns(run: RunState) {
-  return { plan: JSON.stringify(run.plan), workflow_id: run.plan.workflowId };
 }
 
 /** A new run's row. */
@@ -80,7 +88,7 @@ export function toRunRow(run: RunState): Insertable<RunsTable> {
     created_at: run.createdAt,
     ...runStateColumns(run),
     ...runFactsColumns(run),
-    ...runPlanColumns(run),
+    workflow_id: run.plan.workflowId,
   };
 }
 
@@ -169,8 +177,12 @@ export function toStepState(row: StepStateRow): StepState {
 }
 
 /** Rebuilds a run exactly as stored; steps keep the plan's order (rows the plan lacks come last). */
-export function toRunState(row: RunRow, stepRows: readonly StepStateRow[]): RunState {
-  const plan: RunPlan = JSON.parse(row.plan);
+export function toRunState(
+  row: RunRow,
+  doc: Pick<Selectable<RunDocumentsTable>, "plan" | "facts">,
+  stepRows: readonly StepStateRow[],
+): RunState {
+  const plan: RunPlan = JSON.parse(doc.plan);
   const byId = new Map(stepRows.map((r) => [r.step_id, r]));
   const states: StepState[] = [];
   for (const p of plan.steps) {
@@ -183,7 +195,7 @@ export function toRunState(row: RunRow, stepRows: readonly StepStateRow[]): RunS
     id: row.id,
     status: row.status,
     plan,
-    facts: JSON.parse(row.facts),
+    facts: JSON.parse(doc.facts),
     steps: StepTable.of(states),
     createdAt: row.created_at,
     startedAt: row.started_at,

@@ -9,8 +9,13 @@ import type { Database } from "./schema.js";
 export async function selectRun(trx: Kysely<Database>, id: string): Promise<RunState | null> {
   const row = await trx.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
   if (!row) return null;
+  const doc = await trx
+    .selectFrom("run_documents")
+    .select(["plan", "facts"])
+    .where("run_id", "=", id)
+    .executeTakeFirstOrThrow(() => new Error(`run "${id}" has no plan stored`));
   const steps = await trx.selectFrom("steps").select(STEP_STATE_COLUMNS).where("run_id", "=", id).execute();
-  return toRunState(row, steps);
+  return toRunState(row, doc, steps);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { RunState, StepState } from "../core/run-state.js";
 import type { HotQueries } from "./hot-queries.js";
-import { changedRunColumns, toRunRow, toStepRow } from "./rows.js";
+import { changedDocument, changedRunColumns, toRunDocument, toRunRow, toStepRow } from "./rows.js";
 import type { Database } from "./schema.js";
 
 /** Rows per multi-row statement: 17 columns × 500 stays under SQLite's and Postgres's parameter limits. */
@@ -10,6 +10,7 @@ const CHUNK = 500;
 /** Inserts a new run and all its steps (inside the caller's transaction). */
 export async function insertRun(trx: Kysely<Database>, run: RunState): Promise<void> {
   await trx.insertInto("runs").values(toRunRow(run)).execute();
+  await trx.insertInto("run_documents").values(toRunDocument(run)).execute();
   const rows = run.steps.values().map((s) => toStepRow(run, s));
   for (let i = 0; i < rows.length; i += CHUNK) {
     await trx
@@ -37,6 +38,8 @@ export async function writeChanges(
       changed.slice(i, i + CHUNK).map((s) => toStepRow(next, s)),
     );
   }
+  const doc = changedDocument(prev, next);
+  if (doc) await trx.updateTable("run_documents").set(doc).where("run_id", "=", next.id).execute();
   const updated = await queries.updateRun(trx, next.id, prev.version, changedRunColumns(prev, next));
   // The caller holds the run's lock, so this cannot happen unless that lock is broken: fail loudly, never
   // overwrite someone else's write.

@@ -195,9 +195,31 @@ forEachDatabase("KyselyRunStore", (get) => {
       const { store, db } = get();
       await store.createRun(testRun("r1"));
       await store.updateRun("r1", (r) => ({ state: { ...r, facts: { ...r.facts, headSha: "def5678" } } }));
-      const row = await db.kysely.selectFrom("runs").select(["head_sha", "facts"]).executeTakeFirstOrThrow();
-      expect(row.head_sha).toBe("def5678");
-      expect(JSON.parse(row.facts).headSha).toBe("def5678");
+      const row = await db.kysely
+        .selectFrom("runs")
+        .select(["head_sha", "version"])
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ head_sha: "def5678", version: 1 });
+      const doc = await db.kysely.selectFrom("run_documents").select("facts").executeTakeFirstOrThrow();
+      expect(JSON.parse(doc.facts).headSha).toBe("def5678");
+    });
+
+    it("keeps the plan out of the run row and never rewrites it on step events", async () => {
+      const { store, db } = get();
+      const run = testRun("r1");
+      await store.createRun(run);
+      const before = await db.kysely.selectFrom("run_documents").selectAll().executeTakeFirstOrThrow();
+      expect(JSON.parse(before.plan)).toEqual(run.plan);
+      await store.updateRun("r1", (r) => ({
+        state: withSteps(r, { "review-0": { status: "ready" } }, { tokens: 5 }),
+      }));
+      // An update that touches neither plan nor facts leaves the document alone (same text, no UPDATE issued).
+      expect(await db.kysely.selectFrom("run_documents").selectAll().executeTakeFirstOrThrow()).toEqual(
+        before,
+      );
+      expect(
+        Object.keys(await db.kysely.selectFrom("runs").selectAll().executeTakeFirstOrThrow()),
+      ).not.toContain("plan");
     });
 
     it("rolls back and releases the lock when fn throws", async () => {

@@ -25,14 +25,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("head_sha", "text", (c) => c.notNull())
     .addColumn("base_ref", "text")
     .addColumn("status", "text", (c) => c.notNull())
-    .addColumn("plan", "text", (c) => c.notNull())
-    .addColumn("facts", "text", (c) => c.notNull())
     .addColumn("reason", "text")
     .addColumn("tokens", "bigint", (c) => c.notNull().defaultTo(0))
     .addColumn("version", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("created_at", EPOCH_MS, (c) => c.notNull())
     .addColumn("started_at", EPOCH_MS)
     .addColumn("finished_at", EPOCH_MS)
+    .execute();
+
+  // Large, written once: kept out of `runs`, whose row SQLite rewrites whole on every step event.
+  await db.schema
+    .createTable("run_documents")
+    .addColumn("run_id", "text", (c) => c.primaryKey().references("runs.id").onDelete("cascade"))
+    .addColumn("plan", "text", (c) => c.notNull())
+    .addColumn("facts", "text", (c) => c.notNull())
     .execute();
 
   await db.schema
