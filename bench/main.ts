@@ -1,9 +1,12 @@
 import { benchEngine, engineLine } from "./engine-bench.js";
 import { benchParse, parseLine } from "./parse-bench.js";
+import { benchReview, reviewLines } from "./review-bench.js";
 
 // Figures only; no assertions. Targets (issue #2): ratio ≤ 1.02 at 10 steps and ≤ 1.05 at 1,000;
 // edge delay p50 ≤ 2 ms and p99 ≤ 10 ms.
-const LATENCY_MS = 50;
+// 50 ms is far below any real model call (seconds), so the engine's fixed cost per edge (~1 ms here) weighs
+// heavily; 250 ms is still fast for an LLM step.
+const LATENCIES_MS = [50, 250] as const;
 
 console.log("phasegate bench — engine (SQLite persistence on, simulated agent steps)");
 console.log(
@@ -12,14 +15,20 @@ console.log(
 console.log(
   "  fire late by ~1 ms), so its ratio is the engine's own overhead. One warm-up run is discarded.",
 );
-await benchEngine(2, 5, LATENCY_MS);
-for (const [width, depth] of [
-  [2, 5],
-  [10, 10],
-  [20, 50],
-] as const) {
-  console.log(`  ${engineLine(await benchEngine(width, depth, LATENCY_MS))}`);
+await benchEngine(2, 5, 50);
+for (const latency of LATENCIES_MS) {
+  for (const [width, depth] of [
+    [2, 5],
+    [10, 10],
+    [20, 50],
+  ] as const) {
+    console.log(`  ${engineLine(await benchEngine(width, depth, latency))}`);
+  }
 }
 
 console.log("phasegate bench — workflow file");
 console.log(`  ${parseLine(200, benchParse(200))}`);
+
+// Targets (issue #4): re-review after a 1-file push ≤ 15% of a full review's tokens; unchanged re-run 0 tokens.
+console.log("phasegate bench — model review tokens");
+for (const line of reviewLines(await benchReview())) console.log(`  ${line}`);

@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import { openAgentCache } from "./db/open-agent-cache.js";
 import { openRunStore } from "./db/open-run-store.js";
 import { Engine } from "./engine/engine.js";
 import { agentExecutor } from "./engine/executors/agent-executor.js";
@@ -13,9 +14,12 @@ import { selectProvider } from "./llm/select-provider.js";
 export default async (app: Probot): Promise<void> => {
   const env = readEnv();
   const store = await openRunStore(env.DATABASE_URL);
+  const agentCache = await openAgentCache(env.DATABASE_URL);
   const provider = selectProvider(env);
   const agent = agentExecutor({
     provider,
+    cache: agentCache.cache,
+    allowedModels: env.PHASEGATE_ALLOWED_MODELS,
     // Pull-request inputs come from GitHub once the event handlers are wired; until then agent steps fail closed.
     inputs: async () => {
       throw new Error("no GitHub inputs for this run");
@@ -33,5 +37,8 @@ export default async (app: Probot): Promise<void> => {
   });
   engine.start();
   app.log.info({ database: env.DATABASE_URL.split(":")[0], provider: provider.label }, "phasegate ready");
-  process.once("SIGTERM", () => void engine.stop().then(() => store.close()));
+  process.once(
+    "SIGTERM",
+    () => void engine.stop().then(() => Promise.all([store.close(), agentCache.close()])),
+  );
 };

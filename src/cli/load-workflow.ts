@@ -14,7 +14,8 @@ export type LoadedFile =
   | { ok: false; errors: string[] }
   | { ok: "missing" };
 
-function allowedModels(env: NodeJS.ProcessEnv): string[] | undefined {
+/** `PHASEGATE_ALLOWED_MODELS` as a list; undefined when unset or empty (any model is allowed). */
+export function allowedModels(env: NodeJS.ProcessEnv): string[] | undefined {
   const list = env.PHASEGATE_ALLOWED_MODELS?.split(",")
     .map((m) => m.trim())
     .filter(Boolean);

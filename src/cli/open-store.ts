@@ -8,7 +8,12 @@ import { UsageError } from "./load-workflow.js";
  * `.git/phasegate.db`, so a local run never leaves files in the work tree.
  */
 export function openStore(env: NodeJS.ProcessEnv, gitDir: string | null): Promise<KyselyRunStore> {
+  return openRunStore(storeUrl(env, gitDir));
+}
+
+/** The database the CLI uses: `DATABASE_URL`, else `.git/phasegate.db`. */
+export function storeUrl(env: NodeJS.ProcessEnv, gitDir: string | null): string {
   const url = env.DATABASE_URL ?? (gitDir ? `sqlite:${join(gitDir, "phasegate.db")}` : null);
   if (!url) throw new UsageError("not inside a git repository: set DATABASE_URL to read a server's runs");
-  return openRunStore(url);
+  return url;
 }

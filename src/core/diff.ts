@@ -33,6 +33,8 @@ export interface FileDiff {
   /** Mode changes, new and deleted files: git's modes, e.g. `100644` → `100755`. */
   readonly oldMode?: string;
   readonly newMode?: string;
+  /** Set on a piece of a file split to fit a model's prompt: piece `index` (from 1) of `of`. */
+  readonly part?: { readonly index: number; readonly of: number };
 }
 
 export { parseUnifiedDiff } from "./parse-unified-diff.js";

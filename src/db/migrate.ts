@@ -1,10 +1,11 @@
 import { type Kysely, type MigrationResultSet, Migrator, sql } from "kysely";
 import type { Db } from "./connect.js";
 import * as init from "./migrations/0001_init.js";
+import * as agentCache from "./migrations/0002_agent_cache.js";
 import type { Database } from "./schema.js";
 
 /** Every migration, in order. A static record: no folder scanning, so bundling and `dist/` layout don't matter. */
-const MIGRATIONS = { "0001_init": init };
+const MIGRATIONS = { "0001_init": init, "0002_agent_cache": agentCache };
 
 function migrator(db: Kysely<Database>, migrationTableSchema?: string): Migrator {
   return new Migrator({

@@ -82,10 +82,25 @@ export interface AuditTable {
   readonly reason: string | null;
 }
 
+/** Per-file results of model reviews, by a key over everything they depend on (`src/engine/cache-key.ts`). */
+export interface AgentCacheTable {
+  readonly key: string;
+  readonly model: string;
+  readonly kind: string;
+  readonly prompt_version: string;
+  readonly path: string;
+  /** `Finding[]` as JSON text. */
+  readonly findings: string;
+  readonly tokens: number;
+  readonly created_at: EpochMs;
+}
+
+/** The kysely database type of phasegate's tables. */
 export interface Database {
   deliveries: DeliveriesTable;
   runs: RunsTable;
   run_documents: RunDocumentsTable;
   steps: StepsTable;
   audit: AuditTable;
+  agent_cache: AgentCacheTable;
 }

@@ -78,7 +78,21 @@ export interface AgentRequest {
   readonly issue: { readonly title: string; readonly body: string } | null;
   /** For `agent` steps: the rendered prompt template. */
   readonly prompt: string | null;
+  /**
+   * `tests` steps: every path the PR changes, so a chunk knows which tests changed in other chunks. Absent for
+   * other kinds (their findings depend on the file alone).
+   */
+  readonly changedPaths?: readonly string[];
   readonly signal: AbortSignal;
+}
+
+/** One model call: what it cost and how long it took (with its retries). */
+export interface CallRecord {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly latencyMs: number;
+  /** HTTP attempts: 1, or more after rate limits, timeouts and 5xx answers. */
+  readonly tries: number;
 }
 
 export interface AgentReply {
@@ -89,12 +103,73 @@ export interface AgentReply {
   /** Shown in every output, e.g. "heuristic (no model configured)" or "openai gpt-4o-mini". */
   readonly provider: string;
   readonly notReviewed: readonly { readonly path: string; readonly reason: string }[];
+  /** Every model call made, in order (a validation retry is a second call); absent when none is made. */
+  readonly calls?: readonly CallRecord[];
+}
+
+/**
+ * How a provider that sends prompts to a model prices them, so the executor can split a diff into calls that
+ * fit, keep within the run's budget and cache results. Counts come from the model's real tokenizer.
+ */
+export interface TokenMeter {
+  /** Names the prompts' wording: part of every cache key, bumped when prompts change meaning. */
+  readonly promptVersion: string;
+  /** The largest prompt one call may send (the model's context minus room for the reply). */
+  readonly maxPromptTokens: number;
+  /** What one review call should aim at: smaller chunks are reviewed in parallel and read more closely. */
+  readonly chunkTokens: number;
+  /** Reply tokens to set aside per call before it is made; the real count is charged after. */
+  readonly replyAllowance: number;
+  /** The exact prompt tokens `request` would send (messages, their framing and the reply schema). */
+  promptTokens(request: AgentRequest): number;
+  /** What adding `file` to a request's diff costs. */
+  fileTokens(file: FileDiff): number;
+  /** The tokens of any text, with the model's tokenizer. */
+  countTokens(text: string): number;
 }
 
 /** An LLM (or the heuristic stand-in). Adapters live in `src/llm/`. */
 export interface AgentProvider {
   readonly label: string;
+  /**
+   * Reviews exactly `request.files` (or answers an `agent` prompt) in one go; the executor has already split
+   * the diff into calls that fit.
+   */
   run(request: AgentRequest): Promise<AgentReply>;
+  /**
+   * Present on providers that send prompts to a model (absent on the heuristic one, which costs nothing and
+   * sends nothing anywhere). Those get their input chunked, budgeted, cached, and with secrets redacted.
+   */
+  meter?(model: string): Promise<TokenMeter>;
+}
+
+/** One file's review result, kept so an unchanged file is never paid for twice. */
+export interface CachedReview {
+  readonly findings: readonly Finding[];
+  /** What reviewing it cost when it was reviewed (its share of its calls' tokens). */
+  readonly tokens: number;
+}
+
+/**
+ * Per-file results of `review`, `security` and `tests` calls, keyed by everything the result depends on
+ * (repository, model, step kind, prompt version, persona instructions, file path, blob SHA). Implemented over
+ * the database in `src/db/agent-cache-store.ts` and in memory in `src/engine/memory-agent-cache.ts`.
+ */
+export interface AgentCache {
+  /** The results stored under any of `keys`. */
+  getMany(keys: readonly string[]): Promise<ReadonlyMap<string, CachedReview>>;
+  /** Stores results; a key already stored keeps its first result (both came from the same input). */
+  putMany(entries: readonly CacheEntry[]): Promise<void>;
+}
+
+/** A result to cache, with the parts of its key worth reading back (the key itself is a hash). */
+export interface CacheEntry {
+  readonly key: string;
+  readonly model: string;
+  readonly kind: string;
+  readonly promptVersion: string;
+  readonly path: string;
+  readonly review: CachedReview;
 }
 
 /** What running a step's executor came to. */

@@ -1,14 +1,22 @@
+import type { CallRecord } from "../engine/ports.js";
+
 /** A failed model call, with whether trying again later could help (rate limits, timeouts, 5xx). */
 export class LlmError extends Error {
   override readonly name = "LlmError";
   readonly retryable: boolean;
   /** The HTTP status, when the endpoint answered. */
   readonly status: number | null;
+  /** Calls that were answered before the failure (replies that failed validation): their tokens were spent. */
+  readonly calls: readonly CallRecord[];
 
-  constructor(message: string, options: { retryable: boolean; status?: number | null }) {
+  constructor(
+    message: string,
+    options: { retryable: boolean; status?: number | null; calls?: readonly CallRecord[] },
+  ) {
     super(message);
     this.retryable = options.retryable;
     this.status = options.status ?? null;
+    this.calls = options.calls ?? [];
   }
 }
 

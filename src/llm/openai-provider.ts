@@ -1,35 +1,45 @@
-import OpenAI, { APIConnectionError, APIError, APIUserAbortError, type ClientOptions } from "openai";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import OpenAI, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  type ClientOptions,
+} from "openai";
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
-import type { FileDiff } from "../core/diff.js";
 import { sortFindings } from "../core/finding.js";
-import type { AgentProvider, AgentReply, AgentRequest } from "../engine/ports.js";
+import type { AgentProvider, AgentReply, AgentRequest, CallRecord, TokenMeter } from "../engine/ports.js";
 import { alignFindings } from "./align-findings.js";
+import { chatMessages } from "./chat-messages.js";
 import { MODEL_REPLY_FORMAT, type ModelReply, parseModelReply } from "./finding-schema.js";
 import { LlmError, scrubKey } from "./llm-error.js";
+import { openAIMeter } from "./openai-meter.js";
 import { partitionFiles } from "./partition-files.js";
-import { agentUserMessage, findingsUserMessage, systemPrompt } from "./prompts.js";
-import { renderFile } from "./render-diff.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryAfterMs, retryDelayMs } from "./retry-delay.js";
 
 export interface OpenAIProviderOptions {
   readonly apiKey: string;
   /** Any OpenAI-compatible endpoint (Azure, OpenRouter, vLLM, Ollama …); default OpenAI's. */
   readonly baseURL?: string;
-  /** Per request; default 10 minutes (the SDK's). */
+  /** Per HTTP request; default 2 minutes. A request that takes longer is aborted and retried. */
   readonly timeoutMs?: number;
-  /** Retries of rate-limited (429), timed-out and 5xx requests, with the SDK's backoff; default 2. */
+  /** Retries of rate-limited (429), timed-out, failed-to-connect and 5xx requests; default 3. */
   readonly maxRetries?: number;
-  /** Rendered diff per request, in characters; files past it are listed as not reviewed. Default 200,000. */
-  readonly maxDiffChars?: number;
+  /** The first retry's backoff, doubled on each next one (the server's `Retry-After` wins); default 500 ms. */
+  readonly retryBaseMs?: number;
+  /** Target prompt size of one review call, in tokens; default 24,000. */
+  readonly chunkTokens?: number;
   /** The `fetch` to send requests with (a proxy's, a test's); default the global one. */
   readonly fetch?: ClientOptions["fetch"];
 }
 
 const OPENAI_URL = "https://api.openai.com/v1";
-const DEFAULT_MAX_DIFF_CHARS = 200_000;
+const DEFAULT_TIMEOUT_MS = 120_000;
 /** Tries at a reply that passes validation: the first, and one more told what was wrong. */
 const VALIDATION_TRIES = 2;
 
@@ -39,8 +49,10 @@ type Usage = AgentReply["usage"];
  * An `AgentProvider` over the `openai` client, for OpenAI or any compatible endpoint. `review`, `security` and
  * `tests` ask for findings as strict JSON-schema structured output and validate them with zod: a reply that
  * fails is retried once with the validation error, a second failure throws it. (The agent executor adds the
- * deterministic secret scan to `security` steps, whatever the provider.) `agent` returns plain text. The API
- * key is kept private and scrubbed from every error.
+ * deterministic secret scan to `security` steps, whatever the provider.) `agent` returns plain text.
+ * Each HTTP request has a timeout and is retried with backoff on 429, 5xx, timeouts and connection errors;
+ * after the last try the call fails with an `LlmError` saying so. Every call's tokens and latency are returned.
+ * The API key is kept private and scrubbed from every error.
  *
  * @example new OpenAIProvider({ apiKey: env.OPENAI_API_KEY }).run(request)
  */
@@ -49,71 +61,91 @@ export class OpenAIProvider implements AgentProvider {
   // Private fields: logging or serialising the provider cannot show the client, which holds the key.
   readonly #client: OpenAI;
   readonly #apiKey: string;
-  readonly #maxDiffChars: number;
+  readonly #timeoutMs: number;
+  readonly #retry: RetryPolicy;
+  readonly #chunkTokens: number | undefined;
 
   constructor(options: OpenAIProviderOptions) {
     const baseURL = options.baseURL?.trim() || OPENAI_URL;
     this.#apiKey = options.apiKey;
-    this.#maxDiffChars = options.maxDiffChars ?? DEFAULT_MAX_DIFF_CHARS;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#retry = {
+      ...DEFAULT_RETRY_POLICY,
+      ...(options.maxRetries !== undefined && { retries: options.maxRetries }),
+      ...(options.retryBaseMs !== undefined && { baseMs: options.retryBaseMs }),
+    };
+    this.#chunkTokens = options.chunkTokens;
     // baseURL is always given: left undefined, the SDK would read OPENAI_BASE_URL from the environment itself.
+    // The SDK's own retries are off: ours (`#complete`) count tries, honour the step's signal and are testable.
     this.#client = new OpenAI({
       apiKey: options.apiKey,
       baseURL,
-      ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
-      ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
+      timeout: this.#timeoutMs,
+      maxRetries: 0,
       ...(options.fetch && { fetch: options.fetch }),
     });
     this.label = baseURL === OPENAI_URL ? "openai" : `openai-compatible (${hostOf(baseURL)})`;
   }
 
-  async run(request: AgentRequest): Promise<AgentReply> {
-    return request.kind === "agent" ? this.#answer(request) : this.#review(request);
+  meter(model: string): Promise<TokenMeter> {
+    return openAIMeter(model, this.#chunkTokens === undefined ? {} : { chunkTokens: this.#chunkTokens });
   }
 
-  /** `review`, `security`, `tests`: findings on the reviewable files that fit the budget. */
-  async #review(request: AgentRequest): Promise<AgentReply> {
+  async run(request: AgentRequest): Promise<AgentReply> {
+    const meter = await this.meter(request.model);
+    return request.kind === "agent" ? this.#answer(request, meter) : this.#review(request, meter);
+  }
+
+  /** `review`, `security`, `tests`: findings on the reviewable files, all in one call. */
+  async #review(request: AgentRequest, meter: TokenMeter): Promise<AgentReply> {
     const { reviewable, skipped } = partitionFiles(request.files);
-    const { included, left } = fitBudget(reviewable, this.#maxDiffChars);
-    const notReviewed = [
-      ...skipped.map((s) => ({ path: s.file.path, reason: s.reason })),
-      ...left.map((f) => ({ path: f.path, reason: "over the prompt budget" })),
-    ];
+    const notReviewed = skipped.map((s) => ({ path: s.file.path, reason: s.reason }));
     const provider = `${this.label} ${request.model}`;
-    if (included.length === 0) {
+    if (reviewable.length === 0) {
       const text = "No reviewable file changes: nothing was sent to the model.";
       return { findings: [], text, usage: { promptTokens: 0, completionTokens: 0 }, provider, notReviewed };
     }
-    const messages: ChatCompletionMessageParam[] = [
-      { role: "system", content: systemPrompt(request.kind, request.instructions) },
-      { role: "user", content: findingsUserMessage(request, included) },
-    ];
-    const { reply, usage } = await this.#structured(request, messages);
-    const findings = sortFindings(alignFindings(reply.findings, included));
-    return { findings, text: reply.summary, usage, provider, notReviewed };
+    const call = { ...request, files: reviewable };
+    this.#checkSize(call, meter);
+    const { reply, usage, calls } = await this.#structured(request, chatMessages(call));
+    const findings = sortFindings(alignFindings(reply.findings, reviewable));
+    return { findings, text: reply.summary, usage, provider, notReviewed, calls };
+  }
+
+  /** Never truncates: a prompt over the model's limit is refused whole (the executor splits diffs to fit). */
+  #checkSize(request: AgentRequest, meter: TokenMeter): void {
+    const tokens = meter.promptTokens(request);
+    if (tokens > meter.maxPromptTokens) {
+      throw new LlmError(
+        `${this.label}: the prompt is ${tokens} tokens, over ${request.model}'s limit of ${meter.maxPromptTokens}; nothing was sent`,
+        { retryable: false },
+      );
+    }
   }
 
   /** Asks for a `ModelReply`; one retry carries the validation error back to the model. */
   async #structured(
     request: AgentRequest,
     initial: readonly ChatCompletionMessageParam[],
-  ): Promise<{ reply: ModelReply; usage: Usage }> {
+  ): Promise<{ reply: ModelReply; usage: Usage; calls: CallRecord[] }> {
     const messages = [...initial];
-    let usage: Usage = { promptTokens: 0, completionTokens: 0 };
+    const calls: CallRecord[] = [];
     for (let attempt = 1; ; attempt++) {
-      const completion = await this.#complete(
+      const { completion, record } = await this.#complete(
         { model: request.model, messages: [...messages], response_format: MODEL_REPLY_FORMAT },
         request.signal,
       );
-      usage = addUsage(usage, completion);
+      calls.push(record);
       const message = completion.choices[0]?.message;
       const content = message?.content ?? "";
       const parsed = message?.refusal
         ? { ok: false as const, error: `the model refused: ${message.refusal}` }
         : parseModelReply(content);
-      if (parsed.ok) return { reply: parsed.value, usage };
+      if (parsed.ok) return { reply: parsed.value, usage: sumUsage(calls), calls };
       if (attempt >= VALIDATION_TRIES) {
         throw new LlmError(`${this.label}: the model's reply failed validation twice: ${parsed.error}`, {
           retryable: false,
+          calls,
         });
       }
       messages.push(
@@ -127,69 +159,89 @@ export class OpenAIProvider implements AgentProvider {
   }
 
   /** `agent`: the prompt's answer as plain text. */
-  async #answer(request: AgentRequest): Promise<AgentReply> {
-    const messages: ChatCompletionMessageParam[] = [
-      { role: "system", content: systemPrompt("agent", request.instructions) },
-      { role: "user", content: agentUserMessage(request, request.files) },
-    ];
-    const completion = await this.#complete({ model: request.model, messages }, request.signal);
+  async #answer(request: AgentRequest, meter: TokenMeter): Promise<AgentReply> {
+    this.#checkSize(request, meter);
+    const { completion, record } = await this.#complete(
+      { model: request.model, messages: chatMessages(request) },
+      request.signal,
+    );
     const text = completion.choices[0]?.message?.content?.trim();
     if (!text) throw new LlmError(`${this.label}: the model returned an empty answer`, { retryable: true });
     return {
       findings: [],
       text,
-      usage: addUsage({ promptTokens: 0, completionTokens: 0 }, completion),
+      usage: sumUsage([record]),
       provider: `${this.label} ${request.model}`,
       notReviewed: [],
+      calls: [record],
     };
   }
 
-  /** One chat completion; errors come back as `LlmError` without the key (aborts pass through untouched). */
+  /**
+   * One chat completion, retried with backoff on 429, 5xx, timeouts and connection errors; after the last try
+   * it throws an `LlmError` without the key (aborts pass through untouched).
+   */
   async #complete(
     body: ChatCompletionCreateParamsNonStreaming,
     signal: AbortSignal,
-  ): Promise<ChatCompletion> {
-    try {
-      return await this.#client.chat.completions.create(body, { signal });
-    } catch (error) {
-      if (error instanceof APIUserAbortError || signal.aborted) throw error;
-      // No `cause`: the SDK's error object could be logged whole, and nothing of the request may reach a log.
-      if (error instanceof APIConnectionError) {
-        throw new LlmError(`${this.label}: ${scrubKey(error.message, this.#apiKey)}`, { retryable: true });
+  ): Promise<{ completion: ChatCompletion; record: CallRecord }> {
+    const started = performance.now();
+    for (let tries = 1; ; tries++) {
+      // The SDK's own timeout stops at the response headers; this one covers the whole answer, body included.
+      const timeout = AbortSignal.timeout(this.#timeoutMs);
+      try {
+        const completion = await this.#client.chat.completions.create(body, {
+          signal: AbortSignal.any([signal, timeout]),
+        });
+        const record: CallRecord = {
+          promptTokens: completion.usage?.prompt_tokens ?? 0,
+          completionTokens: completion.usage?.completion_tokens ?? 0,
+          latencyMs: Math.round(performance.now() - started),
+          tries,
+        };
+        return { completion, record };
+      } catch (error) {
+        if (signal.aborted || (error instanceof APIUserAbortError && !timeout.aborted)) throw error;
+        const failure = timeout.aborted ? this.#timedOut() : this.#translate(error);
+        if (!failure.retryable || tries > this.#retry.retries) {
+          if (tries === 1) throw failure;
+          throw new LlmError(`${failure.message} (gave up after ${tries} tries)`, {
+            retryable: failure.retryable,
+            status: failure.status,
+          });
+        }
+        const headers = error instanceof APIError ? (error.headers as Headers | undefined) : undefined;
+        await sleep(retryDelayMs(tries, retryAfterMs(headers), this.#retry), undefined, { signal });
       }
-      if (error instanceof APIError) {
-        const status = error.status ?? null;
-        const retryable =
-          status === null || status === 408 || status === 409 || status === 429 || status >= 500;
-        throw new LlmError(`${this.label}: ${scrubKey(error.message, this.#apiKey)}`, { retryable, status });
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      throw new LlmError(`${this.label}: ${scrubKey(message, this.#apiKey)}`, { retryable: false });
     }
+  }
+
+  #timedOut(): LlmError {
+    return new LlmError(`${this.label}: no answer within ${this.#timeoutMs} ms`, { retryable: true });
+  }
+
+  /** An SDK error as an `LlmError`: whether trying again may help, and a message without the key. */
+  #translate(error: unknown): LlmError {
+    // No `cause`: the SDK's error object could be logged whole, and nothing of the request may reach a log.
+    if (error instanceof APIConnectionTimeoutError) return this.#timedOut();
+    if (error instanceof APIConnectionError) {
+      return new LlmError(`${this.label}: ${scrubKey(error.message, this.#apiKey)}`, { retryable: true });
+    }
+    if (error instanceof APIError) {
+      const status = error.status ?? null;
+      const retryable =
+        status === null || status === 408 || status === 409 || status === 429 || status >= 500;
+      return new LlmError(`${this.label}: ${scrubKey(error.message, this.#apiKey)}`, { retryable, status });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new LlmError(`${this.label}: ${scrubKey(message, this.#apiKey)}`, { retryable: false });
   }
 }
 
-/** The files whose rendered diff fits `maxChars` together, in order, and those left over. */
-function fitBudget(files: readonly FileDiff[], maxChars: number): { included: FileDiff[]; left: FileDiff[] } {
-  const included: FileDiff[] = [];
-  const left: FileDiff[] = [];
-  let used = 0;
-  for (const file of files) {
-    const size = renderFile(file).length;
-    if (used + size <= maxChars) {
-      included.push(file);
-      used += size;
-    } else {
-      left.push(file);
-    }
-  }
-  return { included, left };
-}
-
-function addUsage(usage: Usage, completion: ChatCompletion): Usage {
+function sumUsage(calls: readonly CallRecord[]): Usage {
   return {
-    promptTokens: usage.promptTokens + (completion.usage?.prompt_tokens ?? 0),
-    completionTokens: usage.completionTokens + (completion.usage?.completion_tokens ?? 0),
+    promptTokens: calls.reduce((n, c) => n + c.promptTokens, 0),
+    completionTokens: calls.reduce((n, c) => n + c.completionTokens, 0),
   };
 }
 

@@ -6,7 +6,7 @@ import { renderDiff } from "./render-diff.js";
  * Part of every cache key of model results: bump it whenever a prompt below changes meaning, so results from
  * the old prompt are not reused.
  */
-export const PROMPT_VERSION = "2025-11.1";
+export const PROMPT_VERSION = "2025-11.2";
 
 type Kind = AgentRequest["kind"];
 
@@ -63,6 +63,15 @@ function material(request: AgentRequest, files: readonly FileDiff[]): string[] {
       ? [
           fenceUntrusted("Issue title", request.issue.title),
           fenceUntrusted("Issue description", request.issue.body),
+        ]
+      : []),
+    // Paths are written by the PR's author too: fenced like the rest.
+    ...(request.changedPaths?.length
+      ? [
+          fenceUntrusted(
+            "Every file this pull request changes (the diff below may be a part)",
+            request.changedPaths.join("\n"),
+          ),
         ]
       : []),
     ...(files.length ? [fenceUntrusted("Diff", renderDiff(files))] : []),

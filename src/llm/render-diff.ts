@@ -18,7 +18,11 @@ export function renderDiff(files: readonly FileDiff[]): string {
 /** One file of `renderDiff`. */
 export function renderFile(file: FileDiff): string {
   const from = file.oldPath ? `, from ${file.oldPath}` : "";
-  const header = `File: ${file.path} (${file.status}${from}, +${file.additions} −${file.deletions})`;
+  // A piece of a split file says so: the model must not report what it cannot see as missing.
+  const part = file.part
+    ? `; part ${file.part.index} of ${file.part.of}, other parts are reviewed separately`
+    : "";
+  const header = `File: ${file.path} (${file.status}${from}, +${file.additions} −${file.deletions}${part})`;
   const hunks = file.hunks.map((h) =>
     [
       `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@${h.header ? ` ${h.header}` : ""}`,

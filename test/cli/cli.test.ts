@@ -143,6 +143,24 @@ describe("phasegate run", () => {
     );
   });
 
+  test("PHASEGATE_ALLOWED_MODELS is enforced at run time, the default model included", async () => {
+    createDemoRepo(repo); // its workflow names no model: agent steps use the default, gpt-4o-mini
+    process.env.PHASEGATE_ALLOWED_MODELS = "gpt-4.1";
+    try {
+      const r = await cli("run", "--json");
+      expect(r.code).toBe(1);
+      const result = JSON.parse(r.stdout);
+      const review = result.steps.find((s: { id: string }) => s.id === "code-review");
+      expect(review).toMatchObject({
+        status: "failed",
+        error:
+          'model "gpt-4o-mini" is not allowed on this server (allowed: gpt-4.1); set settings.model or the agent\'s model to one of them',
+      });
+    } finally {
+      delete process.env.PHASEGATE_ALLOWED_MODELS;
+    }
+  });
+
   test("--workflow takes a built-in template when the repository has no workflow file", async () => {
     git(repo, "init", "-q", "-b", "main");
     commitFiles(repo, { "a.txt": "one\n" }, "one");

@@ -3,7 +3,13 @@ import { planWorkflow, type RunPlan, type StepPlan } from "../../src/core/plan.j
 import type { RunCommand, RunEvent } from "../../src/core/run-event.js";
 import { isTerminal, type RunState, type StepState, TERMINAL_RUN_STATES } from "../../src/core/run-state.js";
 import { type TransitionOptions, transition } from "../../src/core/transition.js";
-import { AGENT_KINDS, STEP_KINDS, type Step, type StepKind, type WorkflowFile } from "../../src/core/workflow.schema.js";
+import {
+  AGENT_KINDS,
+  STEP_KINDS,
+  type Step,
+  type StepKind,
+  type WorkflowFile,
+} from "../../src/core/workflow.schema.js";
 import { deepFreeze, HEAD, ofType, queuedRun, step, T0 } from "./helpers.js";
 
 /** mulberry32: small, seeded, good enough to explore schedules reproducibly. */

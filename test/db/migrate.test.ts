@@ -4,8 +4,8 @@ import { type Db, openDatabase } from "../../src/db/connect.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./databases.js";
 
-const TABLES = ["audit", "deliveries", "run_documents", "runs", "steps"];
-const ALL = ["0001_init"];
+const TABLES = ["agent_cache", "audit", "deliveries", "run_documents", "runs", "steps"];
+const ALL = ["0001_init", "0002_agent_cache"];
 
 async function tables(db: Db): Promise<string[]> {
   const all = await db.kysely.introspection.getTables();

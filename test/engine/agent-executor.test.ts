@@ -84,6 +84,12 @@ describe("agentExecutor", () => {
         text: "Looks fine.\nMore detail.",
         provider: "fake",
         notReviewed: [],
+        data: {
+          calls: [{ promptTokens: 100, completionTokens: 20, latencyMs: expect.any(Number), tries: 1 }],
+          promptTokens: 100,
+          completionTokens: 20,
+          latencyMs: expect.any(Number),
+        },
       },
     });
     expect(requests[0]).toMatchObject({

@@ -12,10 +12,7 @@ import {
 import { selectProvider } from "../../src/llm/select-provider.js";
 import { addedFile, modifiedFile } from "../fixtures/file-diff.js";
 import { agentRequest } from "./agent-request.js";
-
-const API_KEY = "test-openai-key-not-real-0042";
-const OPENAI = "https://api.openai.com";
-const PATH = "/v1/chat/completions";
+import { API_KEY, completion, OPENAI, PATH, testProvider } from "./openai-fixtures.js";
 
 const files = [
   modifiedFile("src/widget.ts", {
@@ -33,25 +30,6 @@ const reviewRequest = () =>
     instructions: "Focus on correctness.",
     pr: { title: "Add the widget", body: injection },
   });
-
-/** A chat completion as the API returns it. */
-function completion(content: string, usage = { prompt_tokens: 120, completion_tokens: 30 }) {
-  return {
-    id: "chatcmpl-1",
-    object: "chat.completion",
-    created: 1_750_000_000,
-    model: "gpt-4o-mini",
-    choices: [
-      {
-        index: 0,
-        message: { role: "assistant", content, refusal: null },
-        finish_reason: "stop",
-        logprobs: null,
-      },
-    ],
-    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
-  };
-}
 
 const validReply = JSON.stringify({
   summary: "Adds a widget; one debug statement is left in.",
@@ -83,24 +61,8 @@ const validReply = JSON.stringify({
   ],
 });
 
-/**
- * The global fetch, but the body read in full before the client sees the response. The client cancels the
- * body of a response it retries; on Node 20 (undici 6) nock's interceptor (built for Node 22) then reports a
- * reset on a socket undici has already let go, an uncaught "Cannot read properties of null". Nock still
- * answers every request.
- */
-async function bufferedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const response = await fetch(input, init);
-  const body = await response.arrayBuffer();
-  return new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-}
-
 function provider(options: { maxRetries?: number } = {}) {
-  return new OpenAIProvider({ apiKey: API_KEY, maxRetries: options.maxRetries ?? 0, fetch: bufferedFetch });
+  return testProvider(options);
 }
 
 afterEach(() => {
@@ -322,5 +284,76 @@ describe("selectProvider", () => {
     expect(selected.label).toBe("openai-compatible (llm.example.test)");
     const reply = await selected.run(reviewRequest());
     expect(reply.provider).toBe("openai-compatible (llm.example.test) gpt-4o-mini");
+  });
+});
+
+describe("OpenAIProvider: robust calls", () => {
+  it("retries a 503 with backoff, then succeeds; records both tries, tokens and latency of the call", async () => {
+    nock(OPENAI)
+      .post(PATH)
+      .reply(503, { error: { message: "overloaded" } })
+      .post(PATH)
+      .reply(200, completion(validReply, { prompt_tokens: 200, completion_tokens: 40 }));
+    const reply = await testProvider({ maxRetries: 2 }).run(reviewRequest());
+    expect(reply.calls).toEqual([
+      { promptTokens: 200, completionTokens: 40, latencyMs: expect.any(Number), tries: 2 },
+    ]);
+    expect(reply.usage).toEqual({ promptTokens: 200, completionTokens: 40 });
+  });
+
+  it("times a request out, retries it, and fails clearly after the last try", async () => {
+    nock(OPENAI).post(PATH).times(2).delay(400).reply(200, completion(validReply));
+    const started = Date.now();
+    const error = (await testProvider({ timeoutMs: 40, maxRetries: 1 })
+      .run(reviewRequest())
+      .catch((e: unknown) => e)) as LlmError;
+    expect(error).toBeInstanceOf(LlmError);
+    expect(error.message).toBe("openai: no answer within 40 ms (gave up after 2 tries)");
+    expect(error.retryable).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("gives up on 5xx after its retries with the status and the number of tries", async () => {
+    nock(OPENAI)
+      .post(PATH)
+      .times(3)
+      .reply(500, { error: { message: "boom" } });
+    const error = (await testProvider({ maxRetries: 2 })
+      .run(reviewRequest())
+      .catch((e: unknown) => e)) as LlmError;
+    expect(error).toMatchObject({ status: 500, retryable: true });
+    expect(error.message).toMatch(/boom \(gave up after 3 tries\)$/);
+  });
+
+  it("does not retry a 400: trying again cannot help", async () => {
+    nock(OPENAI)
+      .post(PATH)
+      .reply(400, { error: { message: "bad request" } });
+    const error = (await testProvider({ maxRetries: 3 })
+      .run(reviewRequest())
+      .catch((e: unknown) => e)) as LlmError;
+    expect(error).toMatchObject({ status: 400, retryable: false });
+    expect(error.message).not.toContain("gave up");
+  });
+
+  it("refuses a prompt over the model's limit instead of truncating it; nothing is sent", async () => {
+    const huge = addedFile(
+      "src/huge.ts",
+      Array.from({ length: 9000 }, (_, i) => `export const value${i} = computeSomething(${i}, "x${i}");`),
+    );
+    const error = (await testProvider()
+      .run(agentRequest("review", [huge], { model: "gpt-4" }))
+      .catch((e: unknown) => e)) as LlmError;
+    expect(error.message).toMatch(
+      /^openai: the prompt is \d+ tokens, over gpt-4's limit of 4096; nothing was sent$/,
+    );
+  });
+
+  it("the failed-validation error carries the two calls, whose tokens were spent", async () => {
+    nock(OPENAI).post(PATH).times(2).reply(200, completion("not json"));
+    const error = (await testProvider()
+      .run(reviewRequest())
+      .catch((e: unknown) => e)) as LlmError;
+    expect(error.calls.map((c) => c.promptTokens + c.completionTokens)).toEqual([150, 150]);
   });
 });

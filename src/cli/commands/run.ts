@@ -4,13 +4,20 @@ import { parseUnifiedDiff } from "../../core/diff.js";
 import { formatDuration } from "../../core/duration.js";
 import type { RunFacts, RunState } from "../../core/run-state.js";
 import { newRunState } from "../../core/run-state.js";
+import { openAgentCache } from "../../db/open-agent-cache.js";
 import { Engine } from "../../engine/engine.js";
 import { agentExecutor } from "../../engine/executors/agent-executor.js";
 import { dryRunExecutor, withDryRunNotes } from "../../engine/executors/dry-run.js";
 import { selectProvider } from "../../llm/select-provider.js";
-import { chooseWorkflow, DEFAULT_WORKFLOW_PATH, loadWorkflowFile, UsageError } from "../load-workflow.js";
+import {
+  allowedModels,
+  chooseWorkflow,
+  DEFAULT_WORKFLOW_PATH,
+  loadWorkflowFile,
+  UsageError,
+} from "../load-workflow.js";
 import { readLocalChange } from "../local-git.js";
-import { openStore } from "../open-store.js";
+import { openStore, storeUrl } from "../open-store.js";
 import { allFindings, type Io, paint, progressLine, stepTable, table } from "../output.js";
 
 export interface RunOptions {
@@ -62,8 +69,17 @@ export async function runCommand(opts: RunOptions, io: Io): Promise<number> {
 
   // 3. Run it durably, printing each step as it moves.
   const store = await openStore(io.env, change.gitDir);
+  // Per-file results of earlier runs: re-running after changing one file re-reviews only that file.
+  const agentCache = await openAgentCache(storeUrl(io.env, change.gitDir));
   const inputs = { files, pr: { title: change.title ?? "", body: "" }, issue: null };
-  const agent = withDryRunNotes(agentExecutor({ provider, inputs: async () => inputs }));
+  const agent = withDryRunNotes(
+    agentExecutor({
+      provider,
+      inputs: async () => inputs,
+      cache: agentCache.cache,
+      allowedModels: allowedModels(io.env) ?? [],
+    }),
+  );
   const engine = new Engine({
     store,
     executorFor: (run, stepId) =>
@@ -92,6 +108,7 @@ export async function runCommand(opts: RunOptions, io: Io): Promise<number> {
   } finally {
     await engine.stop();
     await store.close();
+    await agentCache.close();
   }
 }
 
@@ -143,6 +160,8 @@ export function jsonResult(run: RunState, provider: string) {
       headSha: run.facts.headSha,
       base: run.facts.baseRef,
       tokens: run.tokens,
+      // Time spent waiting for models, summed over every call of every step.
+      modelLatencyMs: [...run.steps.values()].reduce((n, s) => n + Number(s.output?.data?.latencyMs ?? 0), 0),
       durationMs: run.startedAt !== null && run.finishedAt !== null ? run.finishedAt - run.startedAt : null,
       provider,
     },
@@ -156,6 +175,9 @@ export function jsonResult(run: RunState, provider: string) {
         attempts: s?.attempts,
         durationMs: s?.startedAt != null && s.finishedAt != null ? s.finishedAt - s.startedAt : null,
         tokens: s?.tokens,
+        // Model calls: each one's tokens, latency and tries, and their summed latency.
+        calls: s?.output?.data?.calls ?? [],
+        latencyMs: s?.output?.data?.latencyMs ?? null,
         summary: s?.output?.summary ?? null,
         error: s?.error ?? null,
         reason: s?.reason ?? null,

@@ -1,12 +1,14 @@
 import type { FileDiff } from "../../core/diff.js";
 import { diffText } from "../../core/diff-text.js";
-import { type Finding, failsVerdict, severityRank, sortFindings } from "../../core/finding.js";
 import type { RunState } from "../../core/run-state.js";
-import { scanSecrets } from "../../core/secret-scan.js";
-import { SEVERITIES } from "../../core/workflow.schema.js";
 import { errorMessage } from "../engine.js";
-import type { AgentProvider, AgentRequest, StepExecutor, StepResult } from "../ports.js";
+import type { AgentCache, AgentProvider, AgentRequest, StepExecutor, StepResult } from "../ports.js";
+import { RunResources } from "../run-resources.js";
+import { capDescription, chunked, withDescriptionNote } from "./chunked-review.js";
+import { prepareInputs } from "./prepare-inputs.js";
 import { renderPrompt } from "./render-prompt.js";
+import { checkSingleCall, single } from "./single-call.js";
+import { type Outcome, verdict } from "./step-outcome.js";
 
 /** What an agent step reads: the diff and the PR or issue text. Loaded once per run by the caller. */
 export interface AgentInputs {
@@ -18,25 +20,12 @@ export interface AgentInputs {
 export interface AgentExecutorOptions {
   readonly provider: AgentProvider;
   readonly inputs: (run: RunState) => Promise<AgentInputs>;
-}
-
-/** "3 findings (1 high, 2 low)" or "no findings". */
-export function findingsSummary(findings: readonly Finding[]): string {
-  if (findings.length === 0) return "no findings";
-  const counts = SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`);
-  return `${findings.length} finding${findings.length === 1 ? "" : "s"} (${counts.join(", ")})`;
-}
-
-function dedupe(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const key = `${f.file}\0${f.line}\0${f.title}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  /** Per-file results of earlier reviews; without one every run pays for every file. */
+  readonly cache?: AgentCache | null;
+  /** The server's `PHASEGATE_ALLOWED_MODELS`; empty allows any model. */
+  readonly allowedModels?: readonly string[];
+  /** Shared by every step of a run in this process; one is made when not given. */
+  readonly resources?: RunResources;
 }
 
 function earlierOutputs(run: RunState): Record<string, { output: string }> {
@@ -47,76 +36,93 @@ function earlierOutputs(run: RunState): Record<string, { output: string }> {
   return out;
 }
 
+const fail = (error: string, retryable = false): StepResult => ({ outcome: "failed", retryable, error });
+
 /**
  * Runs `review`, `security`, `tests` and `agent` steps through a provider:
- * 1. refuse to start when the run's token budget is spent;
- * 2. build the request (the `agent` prompt rendered from its template);
- * 3. call the provider; `security` adds the deterministic secret scan, which needs no model;
- * 4. fail the step when a finding reaches `fail_on` — a verdict, so it is not retried.
- * Provider errors propagate: the engine retries them with backoff.
+ * 1. refuse a model the server does not allow, and refuse to start when the run's token budget is spent;
+ * 2. clean the inputs: hidden text removed and reported; for a model, flagged secret lines redacted;
+ * 3. `agent`: render the prompt template and make one call that must fit the model and the budget;
+ *    other kinds with a model: reuse cached files, chunk the rest, review chunks in parallel within the budget;
+ *    with the heuristic provider: one call over the whole diff;
+ * 4. `security` adds the deterministic secret scan (on the raw diff), which needs no model;
+ * 5. fail the step when a call failed after its retries (fail closed; what was reviewed is kept and cached),
+ *    or when a finding reaches `fail_on` — a verdict, so it is not retried.
  */
 export function agentExecutor(opts: AgentExecutorOptions): StepExecutor {
+  const resources = opts.resources ?? new RunResources();
+  const allowed = opts.allowedModels ?? [];
   return async ({ run, step, signal }): Promise<StepResult> => {
-    if (run.tokens >= run.plan.budgetTokens) {
-      return {
-        outcome: "failed",
-        retryable: false,
-        error: `token budget exhausted: the run used ${run.tokens} of ${run.plan.budgetTokens} tokens`,
-      };
+    if (allowed.length > 0 && !allowed.includes(step.model)) {
+      return fail(
+        `model "${step.model}" is not allowed on this server (allowed: ${allowed.join(", ")}); ` +
+          "set settings.model or the agent's model to one of them",
+      );
     }
-    const inputs = await opts.inputs(run);
+    const share = resources.for(run);
+    if (share.budget.remaining <= 0) {
+      return fail(
+        `token budget exhausted: the run used ${share.budget.spent} of ${share.budget.limit} tokens`,
+      );
+    }
+    const meter = opts.provider.meter ? await opts.provider.meter(step.model) : null;
+    const raw = await opts.inputs(run);
+    const prepared = prepareInputs(raw, { redact: meter !== null });
     const kind = step.kind as AgentRequest["kind"];
-    let prompt: string | null = null;
-    if (step.prompt !== null) {
-      try {
-        prompt = renderPrompt(step.prompt, {
-          pr: inputs.pr,
-          issue: inputs.issue,
-          diff: diffText(inputs.files),
-          steps: earlierOutputs(run),
-        });
-      } catch (err) {
-        // The template is the same on every attempt: retrying cannot help.
-        return { outcome: "failed", retryable: false, error: `prompt template: ${errorMessage(err)}` };
-      }
-    }
-    const reply = await opts.provider.run({
+    const base: AgentRequest = {
       kind,
       stepId: step.id,
       model: step.model,
       instructions: step.instructions,
-      files: inputs.files,
-      pr: inputs.pr,
-      issue: inputs.issue,
-      prompt,
+      files: prepared.inputs.files,
+      pr: prepared.inputs.pr,
+      issue: prepared.inputs.issue,
+      prompt: null,
       signal,
-    });
-    const scanned = kind === "security" ? scanSecrets(inputs.files) : [];
-    const findings = sortFindings(dedupe([...scanned, ...reply.findings]));
-    const tokens = reply.usage.promptTokens + reply.usage.completionTokens;
-    const output = {
-      summary: kind === "agent" ? firstLine(reply.text) : findingsSummary(findings),
-      findings,
-      text: reply.text,
-      provider: reply.provider,
-      notReviewed: reply.notReviewed,
     };
-    const failOn = step.failOn;
-    if (failOn !== "never" && failsVerdict(findings, failOn)) {
-      const worst = findings.filter((f) => severityRank(f.severity) <= severityRank(failOn)).length;
-      return {
-        outcome: "failed",
-        retryable: false,
-        error: `${worst} finding${worst === 1 ? "" : "s"} at or above ${failOn}`,
-        output,
-        tokens,
-      };
-    }
-    return { outcome: "succeeded", output, tokens };
-  };
-}
 
-function firstLine(text: string): string {
-  const line = text.trim().split("\n")[0] ?? "";
-  return line.length > 120 ? `${line.slice(0, 117)}…` : line || "no output";
+    let outcome: Outcome;
+    if (kind === "agent") {
+      let prompt: string | null = null;
+      if (step.prompt !== null) {
+        try {
+          prompt = renderPrompt(step.prompt, {
+            pr: prepared.inputs.pr,
+            issue: prepared.inputs.issue,
+            diff: diffText(prepared.inputs.files),
+            steps: earlierOutputs(run),
+          });
+        } catch (err) {
+          // The template is the same on every attempt: retrying cannot help.
+          return fail(`prompt template: ${errorMessage(err)}`);
+        }
+      }
+      const request = { ...base, prompt };
+      if (meter) {
+        const refused = checkSingleCall(request, meter, share);
+        if (typeof refused === "string") return fail(refused);
+        outcome = await single(opts.provider, request, refused);
+      } else {
+        outcome = await single(opts.provider, request, null);
+      }
+    } else if (meter) {
+      // Whether a test covers a change may show in another chunk: `tests` calls see every changed path, and a
+      // file's result is reused only while that list is the same.
+      const request =
+        kind === "tests" ? { ...base, changedPaths: raw.files.map((f) => f.path).sort() } : base;
+      const capped = capDescription(request, meter);
+      outcome = await chunked({
+        provider: opts.provider,
+        request: capped.request,
+        meter,
+        share,
+        cache: opts.cache ?? null,
+        repo: run.facts.repo,
+      });
+      if (capped.unsent > 0) outcome = withDescriptionNote(outcome, capped.unsent);
+    } else {
+      outcome = await single(opts.provider, base, null);
+    }
+    return verdict(step, kind, raw.files, prepared, outcome);
+  };
 }

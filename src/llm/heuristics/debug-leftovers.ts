@@ -1,7 +1,7 @@
 import type { FileDiff } from "../../core/diff.js";
+import { extensionOf, isCliFile, isTestFile } from "../../core/file-kinds.js";
 import type { Finding } from "../../core/finding.js";
 import { addedLines, isCommentLine } from "./added-lines.js";
-import { extensionOf, isCliFile, isTestFile } from "./file-kinds.js";
 
 interface DebugPattern {
   readonly extensions: readonly string[];

@@ -1,8 +1,14 @@
 import type { FileDiff } from "../../core/diff.js";
+import {
+  extensionOf,
+  isTestFile,
+  SOURCE_EXTENSIONS,
+  sourceStems,
+  testedStem,
+} from "../../core/file-kinds.js";
 import type { Finding } from "../../core/finding.js";
 import { skipReason } from "../../core/skip-files.js";
 import { addedLines } from "./added-lines.js";
-import { extensionOf, isTestFile, SOURCE_EXTENSIONS, sourceStems, testedStem } from "./file-kinds.js";
 
 /** Source that conventionally has no unit test of its own: type declarations, configs, docs, fixtures. */
 const NOT_UNIT_TESTED =

@@ -1,7 +1,7 @@
 import type { FileDiff } from "../../core/diff.js";
+import { DOC_EXTENSIONS, extensionOf } from "../../core/file-kinds.js";
 import type { Finding } from "../../core/finding.js";
 import { addedLines } from "./added-lines.js";
-import { DOC_EXTENSIONS, extensionOf } from "./file-kinds.js";
 
 const MARKER = /\b(TODO|FIXME|XXX|HACK)\b/;
 /** A comment opener before the marker: the marker is a note to self, not a word in a string or a name. */

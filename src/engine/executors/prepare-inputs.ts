@@ -1,0 +1,69 @@
+import type { FileDiff } from "../../core/diff.js";
+import type { Finding } from "../../core/finding.js";
+import { cleanUntrustedText } from "../../core/hidden-text.js";
+import { redactSecretLines, redactSecretText } from "../../core/redact-secrets.js";
+import { type HiddenNote, hiddenTextFindings, sanitizeFile } from "../../core/sanitize-diff.js";
+import type { AgentInputs } from "./agent-executor.js";
+
+/** Inputs as a provider may read them, and what was taken out on the way. */
+export interface PreparedInputs {
+  readonly inputs: AgentInputs;
+  /** Hidden characters and HTML comments removed, by place. */
+  readonly hidden: readonly HiddenNote[];
+  /** Findings for hidden characters on added lines of code. */
+  readonly findings: readonly Finding[];
+  /** Lines replaced because the secret scan flagged them. */
+  readonly redactedLines: number;
+}
+
+type Text = { readonly title: string; readonly body: string } | null;
+
+/**
+ * Cleans untrusted inputs before any provider reads them:
+ * 1. hidden characters (zero-width, bidi controls, other invisible format characters) are removed from PR and
+ *    issue text and from the diff, and so are HTML comments from PR and issue text and markup files; each is
+ *    noted by place, and hidden characters on added code lines also become findings;
+ * 2. with `redact` (providers that send prompts to a model), every line the secret scan flags is replaced, in
+ *    the diff and in PR and issue text, so no credential reaches a prompt.
+ */
+export function prepareInputs(raw: AgentInputs, opts: { redact: boolean }): PreparedInputs {
+  const hidden: HiddenNote[] = [];
+  let redactedLines = 0;
+  const text = (value: Text, what: string): Text => {
+    if (!value) return null;
+    const clean = (field: "title" | "body") => {
+      const cleaned = cleanUntrustedText(value[field]);
+      for (const kind of cleaned.found) hidden.push({ where: `${what} ${field}`, kind, lines: [], count: 1 });
+      if (!opts.redact) return cleaned.text;
+      const redacted = redactSecretText(cleaned.text);
+      redactedLines += redacted.redacted;
+      return redacted.text;
+    };
+    return { title: clean("title"), body: clean("body") };
+  };
+  const pr = text(raw.pr, "pull request");
+  const issue = text(raw.issue, "issue");
+  const files = raw.files.map((original): FileDiff => {
+    const { file, notes } = sanitizeFile(original);
+    hidden.push(...notes);
+    if (!opts.redact) return file;
+    const redacted = redactSecretLines(file);
+    redactedLines += redacted.redacted;
+    return redacted.file;
+  });
+  return {
+    inputs: { files, pr, issue },
+    hidden,
+    findings: hiddenTextFindings(hidden, raw.files),
+    redactedLines,
+  };
+}
+
+/** One sentence for a step's text: what hidden text was removed, and where. */
+export function hiddenSentence(hidden: readonly HiddenNote[]): string {
+  if (hidden.length === 0) return "";
+  const places = hidden.map(
+    (h) => `${h.kind} in ${h.where}${h.lines.length ? ` (line ${h.lines.join(", ")})` : ""}`,
+  );
+  return `Hidden text was removed before prompting: ${places.join("; ")}.`;
+}

@@ -1,0 +1,99 @@
+import type { FileDiff } from "../../core/diff.js";
+import { type Finding, failsVerdict, severityRank, sortFindings } from "../../core/finding.js";
+import type { StepPlan } from "../../core/plan.js";
+import type { StepOutput } from "../../core/run-state.js";
+import { scanSecrets } from "../../core/secret-scan.js";
+import { SEVERITIES } from "../../core/workflow.schema.js";
+import type { AgentReply, AgentRequest, CallRecord, StepResult } from "../ports.js";
+import { hiddenSentence, type PreparedInputs } from "./prepare-inputs.js";
+
+/** "3 findings (1 high, 2 low)" or "no findings". */
+export function findingsSummary(findings: readonly Finding[]): string {
+  if (findings.length === 0) return "no findings";
+  const counts = SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`);
+  return `${findings.length} finding${findings.length === 1 ? "" : "s"} (${counts.join(", ")})`;
+}
+
+function dedupe(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.file}\0${f.line}\0${f.title}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** What the provider side of a step came to, before the verdict. */
+export interface Outcome {
+  readonly reply: Omit<AgentReply, "usage">;
+  readonly calls: readonly CallRecord[];
+  readonly data?: Readonly<Record<string, unknown>>;
+  readonly error?: { readonly message: string; readonly retryable: boolean };
+  /** Appended to the summary line: what a reader must not miss, like files the budget left unreviewed. */
+  readonly summaryNote?: string;
+}
+
+/** The step's output and result: findings merged and sorted, token use and latency summed, the verdict. */
+export function verdict(
+  step: Pick<StepPlan, "failOn">,
+  kind: AgentRequest["kind"],
+  rawFiles: readonly FileDiff[],
+  prepared: PreparedInputs,
+  outcome: Outcome,
+): StepResult {
+  const { reply, calls } = outcome;
+  const scanned = kind === "security" ? scanSecrets(rawFiles) : [];
+  const findings = sortFindings(dedupe([...scanned, ...prepared.findings, ...reply.findings]));
+  const promptTokens = calls.reduce((n, c) => n + c.promptTokens, 0);
+  const completionTokens = calls.reduce((n, c) => n + c.completionTokens, 0);
+  const tokens = promptTokens + completionTokens;
+  const hidden = hiddenSentence(prepared.hidden);
+  const text = [reply.text, hidden].filter(Boolean).join("\n\n");
+  const output: StepOutput = {
+    summary:
+      (kind === "agent" ? firstLine(reply.text) : findingsSummary(findings)) +
+      (outcome.summaryNote ? ` · ${outcome.summaryNote}` : ""),
+    findings,
+    text,
+    provider: reply.provider,
+    notReviewed: reply.notReviewed,
+    data: {
+      calls,
+      promptTokens,
+      completionTokens,
+      latencyMs: calls.reduce((n, c) => n + c.latencyMs, 0),
+      ...outcome.data,
+      ...(prepared.hidden.length > 0 && { hidden: prepared.hidden }),
+      ...(prepared.redactedLines > 0 && { redactedLines: prepared.redactedLines }),
+    },
+  };
+  if (outcome.error) {
+    return {
+      outcome: "failed",
+      retryable: outcome.error.retryable,
+      error: outcome.error.message,
+      output,
+      tokens,
+    };
+  }
+  const failOn = step.failOn;
+  if (failOn !== "never" && failsVerdict(findings, failOn)) {
+    const worst = findings.filter((f) => severityRank(f.severity) <= severityRank(failOn)).length;
+    return {
+      outcome: "failed",
+      retryable: false,
+      error: `${worst} finding${worst === 1 ? "" : "s"} at or above ${failOn}`,
+      output,
+      tokens,
+    };
+  }
+  return { outcome: "succeeded", output, tokens };
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split("\n")[0] ?? "";
+  return line.length > 120 ? `${line.slice(0, 117)}…` : line || "no output";
+}

@@ -1,0 +1,36 @@
+import pLimit, { type LimitFunction } from "p-limit";
+import type { RunState } from "../core/run-state.js";
+import { RunBudget } from "./run-budget.js";
+
+/** What the steps of one run share while they run: its token budget and its `max_parallel` model calls. */
+export interface RunShare {
+  readonly budget: RunBudget;
+  /** Runs a model call once fewer than `max_parallel` of the run's calls are in flight. */
+  readonly limit: LimitFunction;
+}
+
+/** Runs remembered; older ones are forgotten (their steps finished long ago, or another process took over). */
+const CAPACITY = 256;
+
+/**
+ * Per-run shares, created on a run's first agent step in this process. Review, security and tests steps run at
+ * the same time; sharing one limiter keeps all their chunk calls within `max_parallel`, and one budget stops
+ * them overspending together.
+ */
+export class RunResources {
+  readonly #runs = new Map<string, RunShare>();
+
+  /** The share of `run`, its budget brought up to the run's recorded token use. */
+  for(run: RunState): RunShare {
+    let share = this.#runs.get(run.id);
+    if (share) {
+      this.#runs.delete(run.id); // re-inserted below: most recently used last
+    } else {
+      share = { budget: new RunBudget(run.plan.budgetTokens), limit: pLimit(run.plan.maxParallel) };
+    }
+    this.#runs.set(run.id, share);
+    if (this.#runs.size > CAPACITY) this.#runs.delete(this.#runs.keys().next().value as string);
+    share.budget.sync(run.tokens);
+    return share;
+  }
+}
