@@ -6,32 +6,10 @@ import type { Step } from "../../src/core/workflow.schema.js";
 import { agentExecutor } from "../../src/engine/executors/agent-executor.js";
 import type { AgentProvider, AgentReply, AgentRequest } from "../../src/engine/ports.js";
 import { addedFile } from "../fixtures/file-diff.js";
+import { runOf } from "./agent-run.js";
 
 const FILES = [addedFile("src/a.ts", ["export const a = 1;", "console.log(a);"])];
 const INPUTS = { files: FILES, pr: { title: "Add a", body: "Adds <b>a</b>." }, issue: null };
-
-function runOf(steps: Step[], budget = 1000): RunState {
-  const plan = planWorkflow(
-    { version: 1, settings: { budget_tokens: budget }, workflows: { w: { phases: { p: { steps } } } } },
-    "w",
-  );
-  return newRunState({
-    id: "r",
-    plan,
-    facts: {
-      source: "local",
-      repo: "r",
-      number: 1,
-      headSha: "b".repeat(40),
-      baseRef: "main",
-      author: "alice",
-      labels: [],
-      changedFiles: ["src/a.ts"],
-      title: "Add a",
-    },
-    createdAt: 0,
-  });
-}
 
 /** A provider that records requests and answers with fixed findings. */
 function fakeProvider(findings: Finding[], text = "Looks fine.\nMore detail.") {
@@ -130,7 +108,7 @@ describe("agentExecutor", () => {
 
   test("refuses to start once the run's token budget is spent", async () => {
     const { provider, requests } = fakeProvider([]);
-    const run = { ...runOf([{ id: "r", uses: "review" }], 500), tokens: 500 };
+    const run = { ...runOf([{ id: "r", uses: "review" }], { budget_tokens: 500 }), tokens: 500 };
     expect(await exec(run, "r", provider)).toEqual({
       outcome: "failed",
       retryable: false,

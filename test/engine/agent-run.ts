@@ -2,15 +2,14 @@ import type { FileDiff } from "../../src/core/diff.js";
 import { planWorkflow } from "../../src/core/plan.js";
 import { newRunState, type RunState } from "../../src/core/run-state.js";
 import type { Step, WorkflowFile } from "../../src/core/workflow.schema.js";
-
-type Settings = NonNullable<WorkflowFile["settings"]>;
-
 import {
   type AgentExecutorOptions,
   type AgentInputs,
   agentExecutor,
 } from "../../src/engine/executors/agent-executor.js";
 import type { StepResult } from "../../src/engine/ports.js";
+
+type Settings = NonNullable<WorkflowFile["settings"]>;
 
 /** A run of one phase holding `steps`, with `settings` (budget, max_parallel, model …). */
 export function runOf(steps: Step[], settings: Settings = {}, id = "r"): RunState {
