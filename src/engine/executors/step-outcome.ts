@@ -1,20 +1,14 @@
 import type { FileDiff } from "../../core/diff.js";
 import { type Finding, failsVerdict, severityRank, sortFindings } from "../../core/finding.js";
+import { findingsSummary } from "../../core/findings-summary.js";
 import type { StepPlan } from "../../core/plan.js";
 import type { StepOutput } from "../../core/run-state.js";
 import { scanSecrets } from "../../core/secret-scan.js";
-import { SEVERITIES } from "../../core/workflow.schema.js";
 import type { AgentReply, AgentRequest, CallRecord, StepResult } from "../ports.js";
 import { hiddenSentence, type PreparedInputs } from "./prepare-inputs.js";
 
-/** "3 findings (1 high, 2 low)" or "no findings". */
-export function findingsSummary(findings: readonly Finding[]): string {
-  if (findings.length === 0) return "no findings";
-  const counts = SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`);
-  return `${findings.length} finding${findings.length === 1 ? "" : "s"} (${counts.join(", ")})`;
-}
+/** Moved to core; re-exported so existing imports keep working. */
+export { findingsSummary };
 
 function dedupe(findings: readonly Finding[]): Finding[] {
   const seen = new Set<string>();

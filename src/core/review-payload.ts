@@ -1,0 +1,158 @@
+import { type Finding, failsVerdict } from "./finding.js";
+import { type Fingerprint, findingFingerprint, fingerprintMarker } from "./finding-fingerprint.js";
+import { findingsSummary } from "./findings-summary.js";
+import { blockText, cellText, codeSpan } from "./markdown-escape.js";
+import { providersOf } from "./phase-findings.js";
+import type { PhasePlan } from "./plan.js";
+import { indexPlan } from "./plan-index.js";
+import { isTerminal, type RunState } from "./run-state.js";
+
+/** The review events the app may submit. There is no `APPROVE`: only humans approve. */
+export type ReviewEvent = "COMMENT" | "REQUEST_CHANGES";
+
+/** An inline comment on a line of the diff's new side. */
+export interface ReviewComment {
+  readonly path: string;
+  readonly line: number;
+  readonly side: "RIGHT";
+  readonly body: string;
+}
+
+/** One PR review, ready for `POST /repos/{owner}/{repo}/pulls/{n}/reviews`, plus what it posts. */
+export interface ReviewPayload {
+  readonly commit_id: string;
+  readonly event: ReviewEvent;
+  readonly body: string;
+  readonly comments: readonly ReviewComment[];
+  /** Every finding this review posts (inline or in the body); add them to what is already posted. */
+  readonly fingerprints: readonly Fingerprint[];
+}
+
+/** GitHub's limit on a review body. */
+export const REVIEW_BODY_MAX = 65_536;
+/** Inline comments per review; the rest go in the body. */
+export const INLINE_COMMENTS_MAX = 50;
+const REVIEW_KINDS = new Set(["review", "security", "tests"]);
+
+interface Entry {
+  readonly finding: Finding;
+  readonly stepId: string;
+  readonly fp: Fingerprint;
+}
+
+function heading(e: Entry): string {
+  return `**[${e.finding.severity}] ${cellText(e.finding.title, 200)}**`;
+}
+
+function fence(code: string, info: string): string {
+  const longest = Math.max(2, ...(code.match(/`+/g) ?? []).map((r) => r.length));
+  const ticks = "`".repeat(longest + 1);
+  return `${ticks}${info}\n${code.replace(/\r\n?/g, "\n").replace(/\n$/, "")}\n${ticks}`;
+}
+
+function inlineBody(e: Entry): string {
+  const { finding } = e;
+  return [
+    `${heading(e)} · ${codeSpan(e.stepId)}`,
+    blockText(finding.body),
+    ...(finding.suggestion ? [fence(finding.suggestion.slice(0, 4000), "suggestion")] : []),
+    fingerprintMarker(e.fp),
+  ].join("\n\n");
+}
+
+function bodyBlock(e: Entry): string {
+  const { finding } = e;
+  const where = finding.line === null ? finding.file : `${finding.file}:${finding.line}`;
+  return [
+    `${heading(e)} · ${codeSpan(where)} · ${codeSpan(e.stepId)}`,
+    blockText(finding.body),
+    fingerprintMarker(e.fp),
+  ].join("\n\n");
+}
+
+/**
+ * The one PR review of a phase with `review`, `security` or `tests` steps, once all of them finished; null when
+ * the phase has none, one is still open, or no finding is new. Findings already posted (same file, line and
+ * title) are not repeated, nor duplicates across steps. New findings on a line present in the diff's new side
+ * become inline comments (the first 50, worst first as the steps sort them); the rest go in the body, cut to
+ * GitHub's 65,536 characters with a visible note. `REQUEST_CHANGES` when any finding of a step, new or not,
+ * reaches that step's `fail_on`; else `COMMENT`. Model text is escaped: mentions cannot notify, HTML cannot
+ * open or close anything, an open code fence is closed.
+ */
+export function reviewPayload(
+  run: RunState,
+  phase: PhasePlan,
+  diffLines: (path: string) => ReadonlySet<number>,
+  alreadyPosted: ReadonlySet<Fingerprint>,
+): ReviewPayload | null {
+  const index = indexPlan(run.plan);
+  const steps = phase.steps.flatMap((id) => {
+    const plan = index.step.get(id);
+    return plan && REVIEW_KINDS.has(plan.kind) ? [plan] : [];
+  });
+  if (steps.length === 0) return null;
+  if (steps.some((p) => !isTerminal(run.steps.get(p.id)?.status ?? "queued"))) return null;
+
+  const seen = new Set<Fingerprint>(alreadyPosted);
+  const fresh: Entry[] = [];
+  let requestChanges = false;
+  for (const p of steps) {
+    const findings = run.steps.get(p.id)?.output?.findings ?? [];
+    if (failsVerdict(findings, p.failOn)) requestChanges = true;
+    for (const finding of findings) {
+      const fp = findingFingerprint(finding);
+      if (seen.has(fp)) continue;
+      seen.add(fp);
+      fresh.push({ finding, stepId: p.id, fp });
+    }
+  }
+  if (fresh.length === 0) return null;
+
+  const inline: Entry[] = [];
+  const rest: Entry[] = [];
+  for (const e of fresh) {
+    const { line, file } = e.finding;
+    const onDiff = line !== null && inline.length < INLINE_COMMENTS_MAX && diffLines(file).has(line);
+    (onDiff ? inline : rest).push(e);
+  }
+
+  const ids = steps.map((p) => p.id);
+  const providers = providersOf(run, ids);
+  const broken = ids.filter((id) => run.steps.get(id)?.status === "failed" && run.steps.get(id)?.error);
+  const header = [
+    `**agents / ${cellText(phase.name, 80)}** on \`${run.facts.headSha.slice(0, 7)}\`: ` +
+      `${findingsSummary(fresh.map((e) => e.finding)).replace(/^(\d+) finding/, "$1 new finding")}, ` +
+      `${inline.length} inline, ${rest.length} below.`,
+    ...(providers.length > 0 ? [`Provider: ${providers.map((p) => cellText(p, 80)).join(", ")}`] : []),
+    ...broken.map((id) => `${codeSpan(id)} failed: ${cellText(run.steps.get(id)?.error ?? "", 200)}`),
+  ].join("\n\n");
+
+  const posted = [...inline];
+  let body = header;
+  let shown = 0;
+  for (const e of rest) {
+    const block = `\n\n${bodyBlock(e)}`;
+    const left = rest.length - shown - 1;
+    const reserve = left > 0 ? 200 : 0;
+    if (body.length + block.length + reserve > REVIEW_BODY_MAX) break;
+    body += block;
+    posted.push(e);
+    shown++;
+  }
+  if (shown < rest.length) {
+    body += `\n\n**… ${rest.length - shown} more finding${rest.length - shown === 1 ? "" : "s"} not shown:** GitHub's review size limit. The check run \`agents / ${cellText(phase.name, 80)}\` lists them all.`;
+  }
+
+  return {
+    commit_id: run.facts.headSha,
+    event: requestChanges ? "REQUEST_CHANGES" : "COMMENT",
+    body,
+    comments: inline.map((e) => ({
+      path: e.finding.file,
+      line: e.finding.line as number,
+      side: "RIGHT",
+      body: inlineBody(e),
+    })),
+    fingerprints: posted.map((e) => e.fp),
+  };
+}
