@@ -138,22 +138,14 @@ export function toStepRow(run: RunState, step: StepState): Insertable<StepsTable
   };
 }
 
-/** The step columns a `StepState` is rebuilt from (the rest copy the plan or derive from these). */
-export const STEP_STATE_COLUMNS = [
-  "step_id",
-  "status",
-  "attempts",
-  "not_before",
-  "lease_owner",
-  "lease_expires_at",
-  "started_at",
-  "finished_at",
-  "waiting_for",
-  "output",
-  "error",
-  "reason",
-  "tokens",
-] as const satisfies readonly (keyof StepsTable)[];
+/** Step columns that copy the plan or derive from the state: not needed to rebuild a `StepState`. */
+const DERIVED_STEP_COLUMNS = ["run_id", "phase_id", "kind", "deadline_at"] as const;
+type StateColumn = Exclude<(typeof STEP_COLUMNS)[number], (typeof DERIVED_STEP_COLUMNS)[number]>;
+
+/** The step columns a `StepState` is rebuilt from: every column but the derived ones, so the two lists cannot drift. */
+export const STEP_STATE_COLUMNS: readonly StateColumn[] = STEP_COLUMNS.filter(
+  (c): c is StateColumn => !(DERIVED_STEP_COLUMNS as readonly string[]).includes(c),
+);
 
 export type StepStateRow = Pick<StepRow, (typeof STEP_STATE_COLUMNS)[number]>;
 

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { parseWorkflow } from "../../src/core/parse-workflow.js";
 import { formatWorkflowError } from "../../src/core/workflow-error.js";
 import { guardYaml, MAX_DEPTH, MAX_FILE_BYTES } from "../../src/core/yaml-guard.js";
+import { mulberry32 } from "../helpers/mulberry32.js";
 import { errorsOf, yaml } from "./workflow-text.js";
 
 const F = ".agents/workflow.yaml";
@@ -203,16 +204,7 @@ describe("hostile input gets one clear error, never a hang or a crash", () => {
   });
 });
 
-/** A small deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** Every result must be well formed: ok, or errors with real positions and one-line, filled-in messages. */
 function expectWellFormed(text: string, label: string): void {

@@ -10,17 +10,14 @@ import {
   type StepKind,
   type WorkflowFile,
 } from "../../src/core/workflow.schema.js";
+import { mulberry32 } from "../helpers/mulberry32.js";
 import { deepFreeze, HEAD, ofType, queuedRun, step, T0 } from "./helpers.js";
 
-/** mulberry32: small, seeded, good enough to explore schedules reproducibly. */
+/** Seeded choices, so a failing schedule can be replayed from its seed. */
 class Rng {
-  constructor(private seed: number) {}
-  next(): number {
-    this.seed = (this.seed + 0x6d2b79f5) | 0;
-    let t = this.seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
   }
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));
