@@ -103,8 +103,6 @@ export type RunCommand =
   | { readonly type: "abort"; readonly stepId: string; readonly reason: string }
   /** A step is now parked on the outside world (a gate to evaluate, a deployment to watch). */
   | { readonly type: "await"; readonly stepId: string; readonly waitingFor: WaitingFor }
-  /** Call back (send `tick`/`claim`) at this time: a backoff ends or a timeout falls due. */
-  | { readonly type: "wake"; readonly at: number }
   /** A phase's derived status may have changed: report it (check run). */
   | { readonly type: "phase-changed"; readonly phaseId: string }
   | { readonly type: "run-finished"; readonly status: RunStatus };

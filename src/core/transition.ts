@@ -130,7 +130,6 @@ function failAttempt(
   if (retryable && canRetry(p, s)) {
     const notBefore = d.at + retryDelay(s.attempts, d.opts);
     put(d, id, { ...extra, ...RELEASE, status: "ready", notBefore, error, waitingFor: null });
-    d.commands.push({ type: "wake", at: notBefore });
   } else {
     put(d, id, { ...extra, ...RELEASE, status: "failed", error, finishedAt: d.at, waitingFor: null });
   }

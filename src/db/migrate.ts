@@ -1,5 +1,5 @@
 import { type Kysely, type MigrationResultSet, Migrator, sql } from "kysely";
-import type { Db } from "./connect.js";
+import { type Db, openDatabase } from "./connect.js";
 import * as init from "./migrations/0001_init.js";
 import * as agentCache from "./migrations/0002_agent_cache.js";
 import type { Database } from "./schema.js";
@@ -67,4 +67,16 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     );
   }
   return results.filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** Opens the database at `url` and migrates it; the connection is closed again if migrating fails. */
+export async function openMigrated(url: string): Promise<Db> {
+  const db = await openDatabase(url);
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
 }

@@ -1,6 +1,5 @@
 import { KyselyAgentCache } from "./agent-cache-store.js";
-import { openDatabase } from "./connect.js";
-import { migrateToLatest } from "./migrate.js";
+import { openMigrated } from "./migrate.js";
 
 /** An agent cache over its own connection to the database at `url`, and how to close that connection. */
 export interface OpenAgentCache {
@@ -15,12 +14,6 @@ export interface OpenAgentCache {
  * @example const { cache, close } = await openAgentCache(process.env.DATABASE_URL);
  */
 export async function openAgentCache(url: string): Promise<OpenAgentCache> {
-  const db = await openDatabase(url);
-  try {
-    await migrateToLatest(db);
-  } catch (err) {
-    await db.close();
-    throw err;
-  }
+  const db = await openMigrated(url);
   return { cache: new KyselyAgentCache(db), close: () => db.close() };
 }

@@ -9,6 +9,7 @@ import {
   type TransitionOptions,
   transition,
 } from "../core/transition.js";
+import { errorMessage } from "./error-message.js";
 import { type Logger, silentLogger } from "./logger.js";
 import type { RunStore, StepExecutor, StepResult } from "./ports.js";
 
@@ -319,8 +320,4 @@ export class Engine {
     p.finally(() => this.inflight.delete(p)).catch(() => undefined);
     return p;
   }
-}
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -276,20 +276,17 @@ describe("step-failed and retries", () => {
       leaseOwner: null,
       leaseExpiresAt: null,
     });
-    expect(t.commands).toEqual([
-      { type: "wake", at: T0 + 110 },
-      { type: "phase-changed", phaseId: "p" },
-    ]);
+    expect(t.commands).toEqual([{ type: "phase-changed", phaseId: "p" }]);
     expect(d.state.status).toBe("running");
 
     d.claim(T0 + 110);
     expect(d.step("a").attempts).toBe(2);
-    t = d.fail("a", T0 + 200);
-    expect(t.commands[0]).toEqual({ type: "wake", at: T0 + 400 });
+    d.fail("a", T0 + 200);
+    expect(d.step("a").notBefore).toBe(T0 + 400);
 
     d.claim(T0 + 400);
-    t = d.fail("a", T0 + 500);
-    expect(t.commands[0]).toEqual({ type: "wake", at: T0 + 750 }); // capped at 250
+    d.fail("a", T0 + 500);
+    expect(d.step("a").notBefore).toBe(T0 + 750); // capped at 250
 
     d.claim(T0 + 750);
     expect(d.step("a").attempts).toBe(4);
@@ -311,9 +308,11 @@ describe("step-failed and retries", () => {
   test("agent steps get 2 retries by default with the default backoff", () => {
     const d = Driver.started(planOf({ p: ["a:review"] }));
     d.claim(T0);
-    expect(d.fail("a", T0 + 1).commands[0]).toEqual({ type: "wake", at: T0 + 1001 });
+    d.fail("a", T0 + 1);
+    expect(d.step("a").notBefore).toBe(T0 + 1001);
     d.claim(T0 + 1001);
-    expect(d.fail("a", T0 + 1002).commands[0]).toEqual({ type: "wake", at: T0 + 3002 });
+    d.fail("a", T0 + 1002);
+    expect(d.step("a").notBefore).toBe(T0 + 3002);
     d.claim(T0 + 3002);
     d.fail("a", T0 + 3003);
     expect(d.step("a")).toMatchObject({ status: "failed", attempts: 3 });
@@ -323,7 +322,7 @@ describe("step-failed and retries", () => {
     const d = Driver.started(planOf({ p: ["a:review"] }));
     d.claim(T0);
     const output = { summary: "1 finding (1 high)" };
-    const t = d.send({
+    d.send({
       type: "step-failed",
       at: T0 + 9,
       stepId: "a",
@@ -342,7 +341,6 @@ describe("step-failed and retries", () => {
       tokens: 42,
       leaseOwner: null,
     });
-    expect(ofType(t.commands, "wake")).toEqual([]);
     expect(d.state.tokens).toBe(42);
   });
 
@@ -578,7 +576,6 @@ describe("gates and outside events", () => {
     });
     expect(d.step("m")).toMatchObject({ status: "skipped", reason: 'phase "approve" failed' });
     expect(d.state.status).toBe("failed");
-    expect(ofType(t.commands, "wake")).toEqual([]);
     expect(ofType(t.commands, "run-finished")).toHaveLength(1);
   });
 
@@ -679,7 +676,6 @@ describe("timeouts", () => {
     });
     expect(t.commands).toEqual([
       { type: "abort", stepId: "a", reason: "timed out" },
-      { type: "wake", at: T0 + 601_000 },
       { type: "phase-changed", phaseId: "p" },
     ]);
 
@@ -1202,10 +1198,7 @@ describe("purity", () => {
       attempt: 1,
       error: "x",
     });
-    expect(viaDefault.commands[0]).toEqual({
-      type: "wake",
-      at: T0 + 1 + DEFAULT_TRANSITION_OPTIONS.retryBaseMs,
-    });
+    expect(viaDefault.state.steps.get("a")?.notBefore).toBe(T0 + 1 + DEFAULT_TRANSITION_OPTIONS.retryBaseMs);
   });
 });
 

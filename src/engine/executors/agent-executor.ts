@@ -1,7 +1,7 @@
 import type { FileDiff } from "../../core/diff.js";
 import { diffText } from "../../core/diff-text.js";
 import type { RunState } from "../../core/run-state.js";
-import { errorMessage } from "../engine.js";
+import { errorMessage } from "../error-message.js";
 import type { AgentCache, AgentProvider, AgentRequest, StepExecutor, StepResult } from "../ports.js";
 import { RunResources } from "../run-resources.js";
 import { capDescription, chunked, withDescriptionNote } from "./chunked-review.js";

@@ -1,4 +1,4 @@
-import { errorMessage } from "../engine.js";
+import { errorMessage } from "../error-message.js";
 import type { CallRecord } from "../ports.js";
 
 /** Calls a failed provider call made before failing (a reply that failed validation twice still cost tokens). */

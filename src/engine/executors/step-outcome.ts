@@ -8,7 +8,6 @@ import type { AgentReply, AgentRequest, CallRecord, StepResult } from "../ports.
 import { hiddenSentence, type PreparedInputs } from "./prepare-inputs.js";
 
 /** Moved to core; re-exported so existing imports keep working. */
-export { findingsSummary };
 
 function dedupe(findings: readonly Finding[]): Finding[] {
   const seen = new Set<string>();
