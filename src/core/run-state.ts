@@ -87,6 +87,23 @@ export interface RunFacts {
   readonly labels: readonly string[];
   readonly changedFiles: readonly string[];
   readonly title: string | null;
+  /** Present on runs started from GitHub: what the app needs to act there. */
+  readonly github?: GitHubFacts;
+}
+
+/** Facts of a run on GitHub. */
+export interface GitHubFacts {
+  readonly installationId: number;
+  readonly owner: string;
+  readonly name: string;
+  readonly defaultBranch: string;
+  /** Who pushed the head SHA (the sender of `opened`/`synchronize`): never counts as an approver. */
+  readonly lastPusher: string | null;
+  /** The PR's or issue's body, for prompts (untrusted data). */
+  readonly body: string | null;
+  /** The PR's head branch; null for issues. */
+  readonly headRef: string | null;
+  readonly draft: boolean;
 }
 
 export interface RunState {

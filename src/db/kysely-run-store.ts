@@ -29,6 +29,11 @@ export interface KyselyRunStoreOptions {
  */
 export class KyselyRunStore implements RunStore {
   readonly #db: Db;
+
+  /** The open database, for stores that share it (the GitHub App's `GitHubStore`). */
+  get database(): Db {
+    return this.#db;
+  }
   readonly #cache: RunCache;
   readonly #queries: HotQueries;
 

@@ -2,10 +2,11 @@ import { type Kysely, type MigrationResultSet, Migrator, sql } from "kysely";
 import { type Db, openDatabase } from "./connect.js";
 import * as init from "./migrations/0001_init.js";
 import * as agentCache from "./migrations/0002_agent_cache.js";
+import * as github from "./migrations/0003_github.js";
 import type { Database } from "./schema.js";
 
 /** Every migration, in order. A static record: no folder scanning, so bundling and `dist/` layout don't matter. */
-const MIGRATIONS = { "0001_init": init, "0002_agent_cache": agentCache };
+const MIGRATIONS = { "0001_init": init, "0002_agent_cache": agentCache, "0003_github": github };
 
 function migrator(db: Kysely<Database>, migrationTableSchema?: string): Migrator {
   return new Migrator({

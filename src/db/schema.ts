@@ -12,6 +12,10 @@ export interface DeliveriesTable {
   readonly id: string;
   readonly event: string;
   readonly received_at: EpochMs;
+  /** The `Job` (src/core/webhook-job.ts) as JSON; null when the webhook needed nothing. */
+  readonly job: string | null;
+  /** When its job finished; null while it is pending (a restart picks it up). */
+  readonly done_at: EpochMs | null;
 }
 
 /**
@@ -95,6 +99,42 @@ export interface AgentCacheTable {
   readonly created_at: EpochMs;
 }
 
+/**
+ * A write to GitHub a run makes, keyed per run (`check:agents / Review`, `review:review`, `merge`, `deploy:staging`).
+ * `state` is `pending` before the request and `done` after it, so an interrupted write is looked up, not repeated.
+ */
+export interface EffectsTable {
+  readonly run_id: string;
+  readonly key: string;
+  readonly state: "pending" | "done";
+  /** The GitHub object's id (check run, review, deployment, comment), as text. */
+  readonly github_id: string | null;
+  /** Anything the effect's owner keeps: a hash of the last check-run payload sent, a merge SHA. JSON text. */
+  readonly data: string | null;
+  readonly updated_at: EpochMs;
+}
+
+/** A finding already posted on a PR (review comment or body), by fingerprint: never posted again. */
+export interface PostedFindingsTable {
+  readonly repo: string;
+  readonly number: number;
+  readonly fingerprint: string;
+  readonly posted_at: EpochMs;
+}
+
+/** A deployment protection rule GitHub asked about, answered once the run's gates decide. */
+export interface ProtectionRequestsTable {
+  readonly callback_url: string;
+  readonly repo: string;
+  readonly installation_id: number;
+  readonly sha: string;
+  readonly environment: string;
+  readonly created_at: EpochMs;
+  readonly answered_at: EpochMs | null;
+  /** `approved` or `rejected`. */
+  readonly answer: string | null;
+}
+
 /** The kysely database type of phasegate's tables. */
 export interface Database {
   deliveries: DeliveriesTable;
@@ -103,4 +143,7 @@ export interface Database {
   steps: StepsTable;
   audit: AuditTable;
   agent_cache: AgentCacheTable;
+  effects: EffectsTable;
+  posted_findings: PostedFindingsTable;
+  protection_requests: ProtectionRequestsTable;
 }

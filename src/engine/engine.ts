@@ -111,6 +111,16 @@ export class Engine {
     await Promise.allSettled([...released, ...this.inflight]);
   }
 
+  /** True while nothing is in flight: no update being stored, no executor running, no poll under way. */
+  get busy(): boolean {
+    return this.inflight.size > 0;
+  }
+
+  /** Resolves once nothing is in flight (tests and graceful shutdown wait on it). Timers left pending don't count. */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
   /** Stores a new run and starts it. */
   async createRun(run: RunState): Promise<RunState> {
     await this.store.createRun(run);

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import pino from "pino";
 import { Probot } from "probot";
 import { afterEach, expect, test, vi } from "vitest";
-import { openDatabase } from "../src/db/connect.js";
-import app from "../src/index.js";
+import { openDatabase } from "../../src/db/connect.js";
+import app from "../../src/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "phasegate-app-"));
 afterEach(() => {

@@ -1,0 +1,135 @@
+import type { ApplicationFunction, Probot } from "probot";
+import { loadBuiltinTemplates } from "../builtin-templates.js";
+import { GitHubStore } from "../db/github-store.js";
+import { openAgentCache } from "../db/open-agent-cache.js";
+import { openRunStore } from "../db/open-run-store.js";
+import { Engine } from "../engine/engine.js";
+import type { AgentProvider } from "../engine/ports.js";
+import { type Env, readEnv } from "../env.js";
+import type { BackoffOptions } from "../github/classify-failure.js";
+import type { Clock } from "../github/clock.js";
+import { installationClients } from "../github/installation-clients.js";
+import type { PaceLimits } from "../github/pace-limits.js";
+import { probotInstallationOctokit } from "../github/probot-installation-octokit.js";
+import { selectProvider } from "../llm/select-provider.js";
+import { Background } from "./background.js";
+import { deploymentsOnChange } from "./deploy/on-change.js";
+import { githubExecutors } from "./executors/index.js";
+import { gatesOnChange } from "./gates/on-change.js";
+import { registerIntake } from "./intake.js";
+import { JobQueue } from "./job-queue.js";
+import { handleJob } from "./jobs/index.js";
+import { Reporter } from "./report/reporter.js";
+import type { AppServices, AppTuning, Octokit } from "./services.js";
+
+/** Options of `createApp`; production uses none (everything from the environment). Tests shorten the waits. */
+export interface AppOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly now?: () => number;
+  readonly clock?: Clock;
+  readonly paceLimits?: Partial<PaceLimits>;
+  readonly backoff?: Partial<BackoffOptions>;
+  readonly maxRateLimitWaitMs?: number;
+  readonly tuning?: Partial<AppTuning>;
+  readonly provider?: AgentProvider;
+  readonly workerId?: string;
+  readonly leaseMs?: number;
+  readonly pollMs?: number;
+  /** Called once the app is wired, with its services (tests wait on `background` and read the stores). */
+  readonly onReady?: (services: AppServices, stop: () => Promise<void>) => void;
+}
+
+const DEFAULT_TUNING: AppTuning = { checkRunIntervalMs: 1000, permissionCacheMs: 60_000 };
+
+async function appIdOf(app: Probot, env: NodeJS.ProcessEnv): Promise<number> {
+  const auth = (await (await app.auth()).auth({ type: "app" })) as { appId?: number };
+  const id = auth.appId ?? Number(env.APP_ID);
+  if (!Number.isInteger(id)) throw new Error("APP_ID is not set: phasegate cannot tell its own check runs");
+  return id;
+}
+
+/**
+ * The Probot app: opens the database (migrating it), starts the run engine (which resumes unfinished runs),
+ * finishes webhook jobs an earlier process acknowledged, and answers webhooks by recording and enqueueing them.
+ */
+export function createApp(options: AppOptions = {}): ApplicationFunction {
+  return async (app: Probot) => {
+    const rawEnv = options.env ?? process.env;
+    const env: Env = readEnv(rawEnv);
+    const now = options.now ?? Date.now;
+    const store = await openRunStore(env.DATABASE_URL);
+    const agentCache = await openAgentCache(env.DATABASE_URL);
+    const github = new GitHubStore(store.database);
+    const provider = options.provider ?? selectProvider(env);
+    const log = app.log;
+    const clients = installationClients({
+      authenticate: probotInstallationOctokit(app),
+      ...(options.paceLimits ? { limits: options.paceLimits } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.maxRateLimitWaitMs !== undefined ? { maxWaitMs: options.maxRateLimitWaitMs } : {}),
+      onWait: (wait) => log.warn({ ...wait }, "GitHub rate limit: waiting"),
+    });
+    const background = new Background();
+    const reporterRef: { current: Reporter | null } = { current: null };
+    const services: AppServices = {
+      appId: await appIdOf(app, rawEnv),
+      env,
+      store,
+      github,
+      provider,
+      agentCache: agentCache.cache,
+      templates: loadBuiltinTemplates(),
+      octokit: (id) => clients.forInstallation(id) as Promise<Octokit>,
+      octokitFor: (run) => {
+        const id = run.facts.github?.installationId;
+        if (id === undefined) throw new Error(`run ${run.id} was not started from GitHub`);
+        return clients.forInstallation(id) as Promise<Octokit>;
+      },
+      log,
+      now,
+      background,
+      tuning: { ...DEFAULT_TUNING, ...options.tuning },
+      dashboardUrl: () => undefined,
+      engine: undefined as unknown as Engine,
+    };
+    const engine = new Engine({
+      store,
+      log,
+      now,
+      ...(options.workerId ? { workerId: options.workerId } : {}),
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+      executorFor: githubExecutors(services),
+      onChange: (run, commands) => {
+        if (!run.facts.github) return;
+        reporterRef.current?.onChange(run, commands);
+        gatesOnChange(services, run, commands);
+        deploymentsOnChange(services, run, commands);
+      },
+    });
+    (services as { engine: Engine }).engine = engine;
+    reporterRef.current = new Reporter(services);
+
+    const queue = new JobQueue(services, handleJob);
+    registerIntake(app, services, queue);
+    engine.start();
+    const resumed = await queue.resume();
+    log.info(
+      { database: env.DATABASE_URL.split(":")[0], provider: provider.label, resumedJobs: resumed },
+      "phasegate ready",
+    );
+
+    let stopping: Promise<void> | null = null;
+    const onTerm = () => void stop();
+    const stop = () =>
+      (stopping ??= (async () => {
+        process.off("SIGTERM", onTerm);
+        await engine.stop();
+        await background.idle();
+        await Promise.all([store.close(), agentCache.close()]);
+      })());
+    process.once("SIGTERM", onTerm);
+    options.onReady?.(services, stop);
+  };
+}

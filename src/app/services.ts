@@ -1,0 +1,47 @@
+import type { ProbotOctokit } from "probot";
+import type { RunState } from "../core/run-state.js";
+import type { GitHubStore } from "../db/github-store.js";
+import type { KyselyRunStore } from "../db/kysely-run-store.js";
+import type { Engine } from "../engine/engine.js";
+import type { Logger } from "../engine/logger.js";
+import type { AgentCache, AgentProvider } from "../engine/ports.js";
+import type { Env } from "../env.js";
+import type { Background } from "./background.js";
+
+/** An installation's paced client (see `installationClients`): Probot's Octokit with `.rest` and `.request`. */
+export type Octokit = InstanceType<typeof ProbotOctokit>;
+
+/** Tunables of the app; every one has a production default (tests shorten the waits). */
+export interface AppTuning {
+  /** Minimum gap between two PATCHes of one check run (spec: at most one per second). */
+  readonly checkRunIntervalMs: number;
+  /** How long a collaborator permission or team membership answer is reused (spec: ≤ 60 s). */
+  readonly permissionCacheMs: number;
+}
+
+/**
+ * Everything the job handlers, executors and reporters share. Built once in `createApp`; handlers translate
+ * events into engine events and GitHub requests, they keep no state of their own beyond caches.
+ */
+export interface AppServices {
+  /** This GitHub App's id: tells our check runs from other apps'. */
+  readonly appId: number;
+  readonly env: Env;
+  readonly store: KyselyRunStore;
+  readonly github: GitHubStore;
+  readonly engine: Engine;
+  readonly provider: AgentProvider;
+  readonly agentCache: AgentCache;
+  /** The built-in templates' YAML by name (`workflows/`), for `template:` and `/agents run <template>`. */
+  readonly templates: Readonly<Record<string, string>>;
+  /** A paced client for an installation. Every request of the engine and handlers goes through one. */
+  octokit(installationId: number): Promise<Octokit>;
+  /** The paced client of a run's installation; throws for runs not started from GitHub. */
+  octokitFor(run: RunState): Promise<Octokit>;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly background: Background;
+  readonly tuning: AppTuning;
+  /** The dashboard's page of a run, when the dashboard is on (issue 5); else undefined. */
+  dashboardUrl(runId: string): string | undefined;
+}

@@ -1,0 +1,152 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import nock from "nock";
+import pino from "pino";
+import { Probot } from "probot";
+import { type AppOptions, createApp } from "../../src/app/create-app.js";
+import type { AppServices } from "../../src/app/services.js";
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from "../db/databases.js";
+
+/** GitHub's API as the app's clients call it. */
+export const API = "https://api.github.com";
+export const OWNER = "acme";
+export const REPO = "widgets";
+export const INSTALLATION = 42;
+export const APP_ID = 1;
+/** `/repos/acme/widgets`: prefix of most paths the app calls. */
+export const R = `/repos/${OWNER}/${REPO}`;
+
+const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  .privateKey.export({ type: "pkcs1", format: "pem" })
+  .toString();
+
+interface Example {
+  readonly name: string;
+  readonly examples: readonly Record<string, unknown>[];
+}
+const examples = createRequire(import.meta.url)(
+  "@octokit/webhooks-examples/api.github.com/index.json",
+) as readonly Example[];
+
+/**
+ * GitHub's own example payload of `event`/`action` (from @octokit/webhooks-examples), adapted: the repository
+ * becomes acme/widgets (default branch main) and the installation 42. `patch` deep-merges over it.
+ *
+ * @example example("pull_request", "opened", { pull_request: { number: 7 } })
+ */
+export function example(event: string, action: string | null, patch: object = {}): Record<string, unknown> {
+  const found = examples
+    .find((e) => e.name === event)
+    ?.examples.find((x) => action === null || x.action === action);
+  if (!found) throw new Error(`no example payload for ${event}.${action}`);
+  const payload = structuredClone(found) as Record<string, unknown>;
+  const repository = (payload.repository ?? {}) as Record<string, unknown>;
+  payload.repository = {
+    ...repository,
+    name: REPO,
+    full_name: `${OWNER}/${REPO}`,
+    default_branch: "main",
+    owner: { ...((repository.owner as object) ?? {}), login: OWNER, type: "Organization" },
+  };
+  payload.installation = { id: INSTALLATION, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI=" };
+  return merge(payload, patch);
+}
+
+function merge(base: Record<string, unknown>, patch: object): Record<string, unknown> {
+  for (const [k, v] of Object.entries(patch)) {
+    const current = base[k];
+    base[k] =
+      v &&
+      typeof v === "object" &&
+      !Array.isArray(v) &&
+      current &&
+      typeof current === "object" &&
+      !Array.isArray(current)
+        ? merge({ ...(current as Record<string, unknown>) }, v)
+        : v;
+  }
+  return base;
+}
+
+export interface AppHarness {
+  readonly probot: Probot;
+  readonly services: AppServices;
+  readonly db: TestDatabase;
+  /** Every log line the app wrote, parsed. */
+  readonly logs: Record<string, unknown>[];
+  /** Delivers a webhook through `probot.receive` (as the webhook server does after verifying it), then waits. */
+  receive(event: string, payload: Record<string, unknown>, deliveryId?: string): Promise<void>;
+  /** Waits until every job, engine step and report under way has finished. */
+  idle(): Promise<void>;
+  /** Stops the app (engine, background work) and deletes the database. */
+  stop(): Promise<void>;
+  /** Stops the app but keeps the database, for a restart with `startApp({ db })`. */
+  kill(): Promise<void>;
+}
+
+export interface HarnessOptions extends Omit<AppOptions, "env" | "onReady"> {
+  readonly database?: DatabaseKind;
+  /** Reuse a database (a restart after `kill`). */
+  readonly db?: TestDatabase;
+  readonly env?: Record<string, string>;
+}
+
+/**
+ * The app as `npm start` runs it, on a fresh database, with the installation token request answered by nock
+ * (optional: a test need not make any request). Writes are not paced and check runs not coalesced unless the
+ * test asks; the engine polls rarely so tests drive it with webhooks.
+ */
+export async function startApp(options: HarnessOptions = {}): Promise<AppHarness> {
+  const db = options.db ?? (await createTestDatabase(options.database ?? "sqlite"));
+  nock(API)
+    .persist()
+    .post(`/app/installations/${INSTALLATION}/access_tokens`)
+    .optionally()
+    .reply(201, {
+      token: "ghs_installation_token",
+      expires_at: "2099-01-01T00:00:00Z",
+      permissions: { checks: "write", pull_requests: "write", contents: "write" },
+      repository_selection: "all",
+    });
+  const logs: Record<string, unknown>[] = [];
+  const log = pino({ level: "debug" }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const probot = new Probot({ appId: APP_ID, privateKey, secret: "webhook-secret", log });
+  let services: AppServices | undefined;
+  let stopApp: (() => Promise<void>) | undefined;
+  const { database: _d, db: _db, env, ...appOptions } = options;
+  await probot.load(
+    createApp({
+      pollMs: 3_600_000,
+      paceLimits: { writeIntervalMs: 0 },
+      ...appOptions,
+      tuning: { checkRunIntervalMs: 0, ...options.tuning },
+      env: { DATABASE_URL: db.url, APP_ID: String(APP_ID), ...env },
+      onReady: (s, stop) => {
+        services = s;
+        stopApp = stop;
+      },
+    }),
+  );
+  if (!services || !stopApp) throw new Error("the app did not start");
+  const s = services;
+  const stop = stopApp;
+  const idle = () => s.background.idle([s.engine]);
+  return {
+    probot,
+    services: s,
+    db,
+    logs,
+    idle,
+    async receive(event, payload, deliveryId = randomUUID()) {
+      await probot.receive({ id: deliveryId, name: event, payload } as Parameters<Probot["receive"]>[0]);
+      await idle();
+    },
+    async kill() {
+      await stop();
+    },
+    async stop() {
+      await stop();
+      if (!options.db) await db.cleanup();
+    },
+  };
+}
