@@ -12,6 +12,11 @@ export interface GateSpec {
   readonly stale: boolean;
   /** Epoch ms the step started waiting: earlier slash commands do not count. */
   readonly waitingSince: number;
+  /**
+   * Set when the gate was re-opened (GitHub refused the merge): approving reviews submitted at or before it do
+   * not count, so the gate needs a fresh approval. Null otherwise.
+   */
+  readonly reviewsSince: number | null;
 }
 
 /** A repository permission as the collaborators API reports it (`role_name`), `none` when not a collaborator. */
@@ -88,7 +93,11 @@ export type GateVerdict =
  *
  * @example gateSpec({ id: "ok", with: { count: 2 } }, Date.now()) // { stepId: "ok", count: 2, from: null, stale: false, … }
  */
-export function gateSpec(step: Pick<StepPlan, "id" | "with">, waitingSince: number): GateSpec {
+export function gateSpec(
+  step: Pick<StepPlan, "id" | "with">,
+  waitingSince: number,
+  reviewsSince: number | null = null,
+): GateSpec {
   const w = step.with;
   const from = w.from === "codeowners" ? "codeowners" : Array.isArray(w.from) ? w.from.map(String) : null;
   return Object.freeze({
@@ -97,6 +106,7 @@ export function gateSpec(step: Pick<StepPlan, "id" | "with">, waitingSince: numb
     from,
     stale: w.stale === true,
     waitingSince,
+    reviewsSince,
   });
 }
 

@@ -51,6 +51,8 @@ function tallyReviews(t: Tally, gate: GateSpec, facts: GateFacts, who: Audience)
     const why = whyIneligible(r.login, r.bot, facts, who);
     if (why) ignore(t, r.login, why);
     else if (r.state === "CHANGES_REQUESTED") t.changesRequested.push(r.login);
+    else if (gate.reviewsSince !== null && r.submittedAt <= gate.reviewsSince)
+      ignore(t, r.login, "approved before the merge was refused; approve again");
     else if (!gate.stale && r.commitId !== facts.headSha)
       ignore(t, r.login, `approved ${short(r.commitId)}, not the head ${short(facts.headSha)}`);
     else approve(t, r.login, r.submittedAt);

@@ -77,6 +77,29 @@ export type RunEvent =
       readonly by: readonly string[];
       readonly sha: string;
     }
+  /**
+   * A waiting gate was evaluated and still waits: its account ("needs 1 more approval from @acme/maintainers on
+   * abc1234") and who can satisfy it are stored for check runs and the dashboard. Changes nothing else.
+   */
+  | {
+      readonly type: "gate-evaluated";
+      readonly at: number;
+      readonly stepId: string;
+      readonly summary: string;
+      readonly data?: Readonly<Record<string, unknown>>;
+    }
+  /**
+   * GitHub refused the merge (405/409): the merge step fails with GitHub's message and every approval gate it
+   * needs opens again, counting only approvals given from now on. When they pass again, the merge runs again.
+   */
+  | {
+      readonly type: "merge-refused";
+      readonly at: number;
+      readonly stepId: string;
+      readonly worker: string;
+      readonly attempt: number;
+      readonly error: string;
+    }
   | {
       readonly type: "gate-rejected";
       readonly at: number;

@@ -238,6 +238,66 @@ function retry(d: Draft, stepId: string | undefined): void {
   }
 }
 
+function sameData(
+  a: Readonly<Record<string, unknown>> | undefined,
+  b: Readonly<Record<string, unknown>> | undefined,
+): boolean {
+  if (!b) return true;
+  return Object.entries(b).every(([k, v]) => JSON.stringify(a?.[k]) === JSON.stringify(v));
+}
+
+/** Approval steps among `id`'s needs, transitively: the gates a merge stands behind. */
+function gatesBehind(d: Draft, id: string): string[] {
+  const seen = new Set<string>();
+  const work = [...(plan(d, id)?.needs ?? [])];
+  for (let n = work.pop(); n !== undefined; n = work.pop()) {
+    if (seen.has(n)) continue;
+    seen.add(n);
+    work.push(...(plan(d, n)?.needs ?? []));
+  }
+  return d.run.plan.steps.filter((p) => seen.has(p.id) && p.kind === "approval").map((p) => p.id);
+}
+
+/** 405/409 on merge: the step fails with GitHub's message; its passed gates wait again for fresh approvals. */
+function refuseMerge(d: Draft, e: Extract<RunEvent, { type: "merge-refused" }>): void {
+  const s = get(d, e.stepId);
+  if (!holds(s, e.worker, e.attempt)) return;
+  const reopened = gatesBehind(d, e.stepId).filter((g) => get(d, g)?.status === "succeeded");
+  put(d, e.stepId, {
+    ...RELEASE,
+    status: "failed",
+    error: e.error,
+    finishedAt: e.at,
+    output: {
+      summary: `merge refused: ${e.error}`,
+      data: { refused: true, reopened },
+    },
+  });
+  for (const g of reopened) {
+    put(d, g, {
+      status: "waiting",
+      waitingFor: "approval",
+      startedAt: e.at,
+      finishedAt: null,
+      output: {
+        summary: `approve again: the merge was refused (${e.error})`,
+        data: { reopenedAt: e.at },
+      },
+    });
+    d.commands.push({ type: "await", stepId: g, waitingFor: "approval" });
+  }
+}
+
+/** A refused merge whose re-opened gates all passed again runs again. */
+function rerunRefusedMerges(d: Draft): void {
+  for (const s of current(d)) {
+    if (s.status !== "failed" || s.output?.data?.refused !== true) continue;
+    const gates = s.output.data.reopened;
+    if (!Array.isArray(gates) || gates.length === 0) continue;
+    if (gates.every((g) => get(d, String(g))?.status === "succeeded")) retry(d, s.id);
+  }
+}
+
 function apply(d: Draft, e: RunEvent): void {
   switch (e.type) {
     case "start":
@@ -345,8 +405,20 @@ function apply(d: Draft, e: RunEvent): void {
           data: { approvers: [...e.by], sha: e.sha },
         },
       });
+      rerunRefusedMerges(d);
       return;
     }
+    case "gate-evaluated": {
+      const s = get(d, e.stepId);
+      if (s?.status !== "waiting" || s.waitingFor !== "approval") return;
+      if (s.output?.summary === e.summary && sameData(s.output?.data, e.data)) return;
+      const data = { ...s.output?.data, ...e.data };
+      put(d, e.stepId, { output: { summary: e.summary, data } });
+      return;
+    }
+    case "merge-refused":
+      refuseMerge(d, e);
+      return;
     case "gate-rejected": {
       const s = get(d, e.stepId);
       if (s?.status !== "waiting" || s.waitingFor !== "approval") return;

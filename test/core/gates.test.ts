@@ -523,6 +523,27 @@ describe("the exact `missing` text", () => {
   });
 });
 
+describe("a re-opened gate (the merge was refused)", () => {
+  test("approving reviews from before it was re-opened do not count; later ones and commands do", () => {
+    const reopened = gateSpec({ id: "ship", with: {} }, AFTER + 10, AFTER + 10);
+    const old = evaluateGate(reopened, facts({ reviews: [review("writer")] }));
+    expect(old).toMatchObject({
+      open: false,
+      ignored: [{ login: "writer", reason: "approved before the merge was refused; approve again" }],
+    });
+    const fresh = evaluateGate(
+      reopened,
+      facts({ reviews: [review("writer", "APPROVED", { submittedAt: AFTER + 20 })] }),
+    );
+    expect(fresh).toEqual({ open: true, approvers: ["writer"], sha: HEAD });
+    const byCommand = evaluateGate(
+      reopened,
+      facts({ commands: [command("writer", "approve", { at: AFTER + 20 })] }),
+    );
+    expect(byCommand.open).toBe(true);
+  });
+});
+
 describe("gateSpec", () => {
   test("applies the defaults: count 1, anyone with write, head SHA only", () => {
     expect(gateSpec({ id: "ok", with: {} }, 5)).toEqual({
@@ -531,6 +552,7 @@ describe("gateSpec", () => {
       from: null,
       stale: false,
       waitingSince: 5,
+      reviewsSince: null,
     });
   });
 
@@ -541,6 +563,7 @@ describe("gateSpec", () => {
       from: ["@acme/x", "bob"],
       stale: true,
       waitingSince: 5,
+      reviewsSince: null,
     });
     expect(gateSpec({ id: "ok", with: { from: "codeowners" } }, 5).from).toBe("codeowners");
   });

@@ -586,6 +586,74 @@ describe("gates and outside events", () => {
     expect(d.step("g").error).toBe("rejected by @bob");
   });
 
+  test("gate-evaluated stores what a waiting gate misses, and nothing when it did not change", () => {
+    const d = atGate();
+    d.wait("g", T0 + 3, "approval");
+    const e = {
+      type: "gate-evaluated",
+      at: T0 + 4,
+      stepId: "g",
+      summary: "needs 1 more approval from @acme/maintainers on abc1234",
+      data: { eligible: "@acme/maintainers" },
+    } as const;
+    const t = d.send(e);
+    expect(d.step("g")).toMatchObject({ status: "waiting", output: { summary: e.summary, data: e.data } });
+    expect(t.commands).toEqual([{ type: "phase-changed", phaseId: "approve" }]);
+    expect(transition(d.state, { ...e, at: T0 + 5 }).state).toBe(d.state);
+  });
+
+  test("merge-refused fails the merge with GitHub's message and re-opens the gates behind it", () => {
+    const d = atGate();
+    d.wait("g", T0 + 3, "approval");
+    d.send({ type: "gate-approved", at: T0 + 4, stepId: "g", by: ["bob"], sha: HEAD });
+    d.claim(T0 + 5);
+    const m = d.step("m");
+    const t = d.send({
+      type: "merge-refused",
+      at: T0 + 6,
+      stepId: "m",
+      worker: m.leaseOwner ?? "",
+      attempt: m.attempts,
+      error: "Head branch was modified. Review and try the merge again.",
+    });
+    expect(d.step("m")).toMatchObject({
+      status: "failed",
+      error: "Head branch was modified. Review and try the merge again.",
+      output: { data: { refused: true, reopened: ["g"] } },
+    });
+    expect(d.step("g")).toMatchObject({
+      status: "waiting",
+      waitingFor: "approval",
+      startedAt: T0 + 6,
+      finishedAt: null,
+      output: { data: { reopenedAt: T0 + 6 } },
+    });
+    expect(t.commands).toContainEqual({ type: "await", stepId: "g", waitingFor: "approval" });
+    expect(d.state.status).toBe("waiting");
+
+    // Approved again: the merge runs again (a new attempt).
+    d.send({ type: "gate-approved", at: T0 + 9, stepId: "g", by: ["bob"], sha: HEAD });
+    expect(d.step("m")).toMatchObject({ status: "ready", error: null });
+    d.claim(T0 + 10);
+    expect(d.step("m")).toMatchObject({ status: "running", attempts: 2 });
+  });
+
+  test("merge-refused from a worker that lost the step changes nothing", () => {
+    const d = atGate();
+    d.wait("g", T0 + 3, "approval");
+    d.send({ type: "gate-approved", at: T0 + 4, stepId: "g", by: ["bob"], sha: HEAD });
+    d.claim(T0 + 5);
+    const late = {
+      type: "merge-refused",
+      at: T0 + 6,
+      stepId: "m",
+      worker: "other",
+      attempt: 1,
+      error: "x",
+    } as const;
+    expect(transition(d.state, late).state).toBe(d.state);
+  });
+
   test("gate events apply only to a step waiting for approval", () => {
     const d = Driver.started(planOf({ p: ["dp:deploy", "g:approval"] }));
     d.claim(T0);
