@@ -100,6 +100,17 @@ export type RunEvent =
       readonly attempt: number;
       readonly error: string;
     }
+  /**
+   * Something happened to a step after the fact, e.g. a failed deploy was rolled back: its one-line summary and
+   * data change, nothing else (any state, terminal included).
+   */
+  | {
+      readonly type: "step-noted";
+      readonly at: number;
+      readonly stepId: string;
+      readonly summary: string;
+      readonly data?: Readonly<Record<string, unknown>>;
+    }
   | {
       readonly type: "gate-rejected";
       readonly at: number;

@@ -11,6 +11,7 @@ import {
 } from "./run-state.js";
 import type { StepTable } from "./step-table.js";
 import { whenMismatch } from "./when.js";
+import { PR_ONLY_KINDS } from "./workflow.schema.js";
 
 export interface TransitionOptions {
   /** First retry waits this long; each further retry doubles it. */
@@ -104,7 +105,10 @@ function settle(d: Draft, candidates: Iterable<string>): void {
       put(d, id, { status: "skipped", reason: skipReason(d, p, blocker), finishedAt: d.at });
     } else {
       const mismatch = p.when ? whenMismatch(p.when, d.run.facts) : null;
-      if (mismatch)
+      // A workflow with both triggers, started from an issue: steps that need a PR pass as skipped.
+      if (d.run.facts.source === "issue" && PR_ONLY_KINDS.has(p.kind))
+        put(d, id, { status: "skipped", reason: "when: not a pull request", finishedAt: d.at });
+      else if (mismatch)
         put(d, id, { status: "skipped", reason: `when: ${mismatch} did not match`, finishedAt: d.at });
       else put(d, id, { status: "ready", notBefore: null });
     }
@@ -419,6 +423,15 @@ function apply(d: Draft, e: RunEvent): void {
     case "merge-refused":
       refuseMerge(d, e);
       return;
+    case "step-noted": {
+      const s = get(d, e.stepId);
+      if (!s) return;
+      const output = s.output ?? { summary: "" };
+      put(d, e.stepId, {
+        output: { ...output, summary: e.summary, data: { ...output.data, ...e.data } },
+      });
+      return;
+    }
     case "gate-rejected": {
       const s = get(d, e.stepId);
       if (s?.status !== "waiting" || s.waitingFor !== "approval") return;

@@ -161,6 +161,17 @@ export class GitHubStore {
     return rows.sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1)).map((r) => r.id);
   }
 
+  /** Runs that recorded effect `key` with this GitHub id (e.g. `merge` with the merge commit's SHA). */
+  async runIdsByEffect(key: string, githubId: string): Promise<string[]> {
+    const rows = await this.db.kysely
+      .selectFrom("effects")
+      .select("run_id")
+      .where("key", "=", key)
+      .where("github_id", "=", githubId)
+      .execute();
+    return rows.map((r) => r.run_id);
+  }
+
   async addProtectionRequest(r: ProtectionRequest, at: number): Promise<void> {
     await this.db.kysely
       .insertInto("protection_requests")

@@ -265,6 +265,8 @@ export class Engine {
             tokens: result.tokens ?? 0,
             ...(result.output ? { output: result.output } : {}),
           };
+        case "refused":
+          return { type: "merge-refused", at: at(), ...base, error: result.error };
         case "waiting":
           return {
             type: "step-waiting",

@@ -182,7 +182,9 @@ export type StepResult =
       readonly output?: StepOutput;
       readonly tokens?: number;
     }
-  | { readonly outcome: "waiting"; readonly waitingFor: WaitingFor; readonly output?: StepOutput };
+  | { readonly outcome: "waiting"; readonly waitingFor: WaitingFor; readonly output?: StepOutput }
+  /** GitHub refused a merge (405/409): the step fails with `error` and the gates behind it open again. */
+  | { readonly outcome: "refused"; readonly error: string };
 
 export interface StepContext {
   readonly run: RunState;

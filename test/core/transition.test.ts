@@ -638,6 +638,30 @@ describe("gates and outside events", () => {
     expect(d.step("m")).toMatchObject({ status: "running", attempts: 2 });
   });
 
+  test("step-noted changes a finished step's summary and data only", () => {
+    const d = atGate();
+    d.send({
+      type: "step-noted",
+      at: T0 + 5,
+      stepId: "a",
+      summary: "rolled back to 1234567",
+      data: { rollbackSha: "1234567" },
+    });
+    expect(d.step("a")).toMatchObject({
+      status: "succeeded",
+      output: { summary: "rolled back to 1234567", data: { rollbackSha: "1234567" } },
+    });
+  });
+
+  test("a workflow started from an issue skips the steps that need a pull request", () => {
+    const d = Driver.started(
+      planOf({ plan: ["draft:agent", "r:review"], ok: { needs: ["plan"], steps: ["g:approval"] } }),
+      { source: "issue" },
+    );
+    expect(d.step("r")).toMatchObject({ status: "skipped", reason: "when: not a pull request" });
+    expect(d.step("draft").status).toBe("ready");
+  });
+
   test("merge-refused from a worker that lost the step changes nothing", () => {
     const d = atGate();
     d.wait("g", T0 + 3, "approval");

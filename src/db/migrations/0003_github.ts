@@ -33,6 +33,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint("effects_pkey", ["run_id", "key"])
     .execute();
 
+  // Finds a run by what it made on GitHub, e.g. the run whose merge produced a commit (deployment protection).
+  await db.schema.createIndex("effects_github_idx").on("effects").columns(["key", "github_id"]).execute();
+
   await db.schema
     .createTable("posted_findings")
     .addColumn("repo", "text", (c) => c.notNull())

@@ -55,7 +55,8 @@ export function withDryRunNotes(executor: StepExecutor): StepExecutor {
   return async (ctx) => {
     const result = await executor(ctx);
     const note = agentSideEffects(ctx.step);
-    if (!note || result.outcome === "waiting" || !result.output) return result;
+    if (!note || result.outcome === "waiting" || result.outcome === "refused" || !result.output)
+      return result;
     return { ...result, output: { ...result.output, summary: `${result.output.summary} · ${note}` } };
   };
 }
