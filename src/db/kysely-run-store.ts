@@ -151,15 +151,6 @@ export class KyselyRunStore implements RunStore {
     }));
   }
 
-  async recordDelivery(delivery: { id: string; event: string; receivedAt: number }): Promise<boolean> {
-    const result = await this.#db.kysely
-      .insertInto("deliveries")
-      .values({ id: delivery.id, event: delivery.event, received_at: delivery.receivedAt })
-      .onConflict((oc) => oc.column("id").doNothing())
-      .executeTakeFirst();
-    return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
-  }
-
   async close(): Promise<void> {
     this.#cache.clear();
     await this.#db.close();

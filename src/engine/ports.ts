@@ -26,8 +26,6 @@ export interface RunStore {
   listRuns(filter: RunFilter): Promise<RunSummary[]>;
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(runId: string): Promise<AuditEntry[]>;
-  /** Records a webhook delivery; false when this id was seen before (a redelivery: do nothing). */
-  recordDelivery(delivery: { id: string; event: string; receivedAt: number }): Promise<boolean>;
   close(): Promise<void>;
 }
 

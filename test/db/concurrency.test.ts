@@ -69,7 +69,7 @@ describe.each(DATABASE_KINDS)("separate processes (%s)", (kind) => {
       const theirs = await runTogether<string[]>([task, task], async () => {
         mine = await migrateToLatest(t.db);
       });
-      expect([...mine, ...theirs.flat()].sort()).toEqual(["0001_init", "0002_agent_cache"]);
+      expect([...mine, ...theirs.flat()].sort()).toEqual(["0001_init", "0002_agent_cache", "0003_github"]);
     } finally {
       await t.cleanup();
     }

@@ -115,17 +115,3 @@ forEachDatabase("audit", (get) => {
     expect(await store.listAudit("r3")).toEqual([]);
   });
 });
-
-forEachDatabase("recordDelivery", (get) => {
-  it("is true for a new delivery id and false for a redelivery, which changes nothing", async () => {
-    const { store, db } = get();
-    expect(await store.recordDelivery({ id: "d-1", event: "pull_request", receivedAt: 1 })).toBe(true);
-    expect(await store.recordDelivery({ id: "d-1", event: "issues", receivedAt: 2 })).toBe(false);
-    expect(await store.recordDelivery({ id: "d-2", event: "issues", receivedAt: 3 })).toBe(true);
-    const rows = await db.kysely.selectFrom("deliveries").selectAll().orderBy("id").execute();
-    expect(rows).toEqual([
-      { id: "d-1", event: "pull_request", received_at: 1 },
-      { id: "d-2", event: "issues", received_at: 3 },
-    ]);
-  });
-});

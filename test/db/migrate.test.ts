@@ -4,8 +4,18 @@ import { type Db, openDatabase } from "../../src/db/connect.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./databases.js";
 
-const TABLES = ["agent_cache", "audit", "deliveries", "run_documents", "runs", "steps"];
-const ALL = ["0001_init", "0002_agent_cache"];
+const TABLES = [
+  "agent_cache",
+  "audit",
+  "deliveries",
+  "effects",
+  "posted_findings",
+  "protection_requests",
+  "run_documents",
+  "runs",
+  "steps",
+];
+const ALL = ["0001_init", "0002_agent_cache", "0003_github"];
 
 async function tables(db: Db): Promise<string[]> {
   const all = await db.kysely.introspection.getTables();
