@@ -1,0 +1,81 @@
+import type { JobRepo } from "../../core/webhook-job.js";
+import type { AppServices } from "../services.js";
+
+/** A pull request as GitHub reports it now (deliveries can be late: this, not the payload, is acted on). */
+export interface PullRequestView {
+  readonly number: number;
+  readonly state: "open" | "closed";
+  readonly merged: boolean;
+  readonly draft: boolean;
+  readonly headSha: string;
+  readonly headRef: string;
+  readonly baseRef: string;
+  readonly author: string;
+  readonly labels: readonly string[];
+  readonly title: string;
+  readonly body: string;
+}
+
+/** An issue as GitHub reports it now. */
+export interface IssueView {
+  readonly number: number;
+  readonly state: "open" | "closed";
+  readonly author: string;
+  readonly labels: readonly string[];
+  readonly title: string;
+  readonly body: string;
+}
+
+type Labels = readonly (string | { readonly name?: string })[];
+
+function labelNames(labels: Labels | undefined): string[] {
+  return (labels ?? []).flatMap((l) => {
+    const name = typeof l === "string" ? l : l.name;
+    return name ? [name] : [];
+  });
+}
+
+/** GET /repos/{owner}/{repo}/pulls/{n}. */
+export async function fetchPullRequest(
+  s: AppServices,
+  repo: JobRepo,
+  number: number,
+): Promise<PullRequestView> {
+  const octokit = await s.octokit(repo.installationId);
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+    owner: repo.owner,
+    repo: repo.name,
+    pull_number: number,
+  });
+  return {
+    number,
+    state: data.state === "open" ? "open" : "closed",
+    merged: data.merged === true,
+    draft: data.draft === true,
+    headSha: data.head.sha,
+    headRef: data.head.ref,
+    baseRef: data.base.ref,
+    author: data.user?.login ?? "",
+    labels: labelNames(data.labels),
+    title: data.title,
+    body: data.body ?? "",
+  };
+}
+
+/** GET /repos/{owner}/{repo}/issues/{n}. */
+export async function fetchIssue(s: AppServices, repo: JobRepo, number: number): Promise<IssueView> {
+  const octokit = await s.octokit(repo.installationId);
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
+    owner: repo.owner,
+    repo: repo.name,
+    issue_number: number,
+  });
+  return {
+    number,
+    state: data.state === "open" ? "open" : "closed",
+    author: data.user?.login ?? "",
+    labels: labelNames(data.labels as Labels),
+    title: data.title,
+    body: data.body ?? "",
+  };
+}
