@@ -1,15 +1,168 @@
 import type { RunCommand } from "../../core/run-event.js";
-import type { RunState } from "../../core/run-state.js";
+import { type RunState, type RunStatus, TERMINAL_RUN_STATES } from "../../core/run-state.js";
 import type { AppServices } from "../services.js";
+import { syncCheckRuns } from "./check-runs.js";
+import { syncReviews } from "./pr-review.js";
+import type { ReportContext } from "./report-context.js";
+import { syncStatusComment } from "./status-comment.js";
+import { syncStepComments } from "./step-comments.js";
+
+/** One run's reporting: passes run one after another, so two changes never race to create the same thing. */
+interface Lane {
+  latest: RunState;
+  chain: Promise<void>;
+  /** A pass is queued and has not started: it will read `latest`, so further changes need no pass of their own. */
+  queued: boolean;
+  /** When each check run / the status comment was last written (monotonic ms). */
+  readonly lastWrite: Map<string, number>;
+  /** When each check run not yet created was first wanted (monotonic ms). */
+  readonly firstWanted: Map<string, number>;
+  /** Updates held back by the interval, each with its background hold. */
+  readonly timers: Map<string, { timer: NodeJS.Timeout; release: () => void }>;
+}
 
 /**
- * Shows runs on GitHub: check runs per phase and `agents`, PR reviews, `post: comment` outputs. `onChange` is
- * called after every stored change and must return at once: the work happens in `s.background`.
+ * Shows runs on GitHub: check runs per phase and `agents`, PR reviews, `post: comment` outputs, and the status
+ * comment of issue runs. `onChange` is called after every stored change and must return at once: the work
+ * happens in `s.background`. Each pass:
+ * 1. check runs (pull requests only): created once, PATCHed when what they show changed, coalesced;
+ * 2. one PR review per phase whose review steps all finished;
+ * 3. the output of `agent` steps with `with.post: comment`;
+ * 4. the status comment (issues only).
+ * Errors are logged with the run id and never stop the run; the next change tries again.
  */
 export class Reporter {
+  private readonly lanes = new Map<string, Lane>();
+
   constructor(private readonly s: AppServices) {}
 
-  onChange(_run: RunState, _commands: readonly RunCommand[]): void {
-    void this.s;
+  onChange(run: RunState, _commands: readonly RunCommand[]): void {
+    const { source, github } = run.facts;
+    if (!github || (source !== "pull_request" && source !== "issue") || run.facts.number === null) return;
+    let lane = this.lanes.get(run.id);
+    if (!lane) {
+      lane = {
+        latest: run,
+        chain: Promise.resolve(),
+        queued: false,
+        lastWrite: new Map(),
+        firstWanted: new Map(),
+        timers: new Map(),
+      };
+      this.lanes.set(run.id, lane);
+    } else if (run.version >= lane.latest.version) {
+      lane.latest = run;
+    }
+    this.schedule(lane);
+  }
+
+  /**
+   * Reports every unfinished run, and every run finished in the last `recentMs`, once: after a restart, an
+   * update that was held back by the interval or cut short by the crash (a `pending` ledger entry) is sent
+   * even when the run itself never changes again (a gate waiting for days). Sends only what GitHub does not
+   * show yet. Resolves once the runs are queued (their passes run in the background).
+   */
+  async resume(recentMs = 10 * 60_000): Promise<number> {
+    const open: RunStatus[] = ["queued", "running", "waiting"];
+    const closed: RunStatus[] = ["succeeded", "failed", "cancelled"];
+    const since = this.s.now() - recentMs;
+    const ids: string[] = [];
+    for (const status of [...open, ...closed]) {
+      const runs = await this.s.store.listRuns({ status, limit: 1000 });
+      for (const r of runs) {
+        if (open.includes(status) || (r.finishedAt ?? 0) >= since) ids.push(r.id);
+      }
+    }
+    let resumed = 0;
+    for (const id of ids) {
+      const run = await this.s.store.loadRun(id);
+      if (!run?.facts.github) continue;
+      this.onChange(run, []);
+      resumed++;
+    }
+    return resumed;
+  }
+
+  private schedule(lane: Lane): void {
+    if (lane.queued) return;
+    lane.queued = true;
+    lane.chain = this.s.background.track(
+      lane.chain.then(async () => {
+        lane.queued = false;
+        await this.pass(lane);
+        const run = lane.latest;
+        if (TERMINAL_RUN_STATES.has(run.status) && !lane.queued && lane.timers.size === 0) {
+          if (this.lanes.get(run.id) === lane) this.lanes.delete(run.id);
+        }
+      }),
+    );
+  }
+
+  private async pass(lane: Lane): Promise<void> {
+    const run = lane.latest;
+    const github = run.facts.github;
+    if (!github) return;
+    let c: ReportContext;
+    try {
+      c = {
+        s: this.s,
+        run,
+        octokit: await this.s.octokitFor(run),
+        owner: github.owner,
+        repo: github.name,
+        dashboardUrl: this.s.dashboardUrl(run.id),
+        mayUpdate: (key) => this.waitFor(lane, key, lane.lastWrite.get(key)) <= 0,
+        deferCreate: (key) => {
+          const first = lane.firstWanted.get(key) ?? performance.now();
+          lane.firstWanted.set(key, first);
+          return this.waitFor(lane, key, first) > 0;
+        },
+        wrote: (key) => lane.lastWrite.set(key, performance.now()),
+      };
+    } catch (err) {
+      this.s.log.error({ err, runId: run.id }, "reporting a run on GitHub failed: no client");
+      return;
+    }
+    const parts: [string, (c: ReportContext) => Promise<void>][] =
+      run.facts.source === "pull_request"
+        ? [
+            ["check runs", syncCheckRuns],
+            ["PR review", syncReviews],
+            ["step comments", syncStepComments],
+          ]
+        : [
+            ["step comments", syncStepComments],
+            ["status comment", syncStatusComment],
+          ];
+    for (const [what, sync] of parts) {
+      try {
+        await sync(c);
+      } catch (err) {
+        this.s.log.error(
+          { err, runId: run.id, status: (err as { status?: unknown }).status },
+          `reporting the run on GitHub failed (${what}); trying again on its next change`,
+        );
+      }
+    }
+  }
+
+  /**
+   * How long `key` must wait for its interval since `since` to be over; when it must, a timer (held in the
+   * background) runs a pass once it is.
+   */
+  private waitFor(lane: Lane, key: string, since: number | undefined): number {
+    const interval = this.s.tuning.checkRunIntervalMs;
+    const wait = interval > 0 && since !== undefined ? since + interval - performance.now() : 0;
+    if (wait > 0 && !lane.timers.has(key)) {
+      const release = this.s.background.hold();
+      const timer = setTimeout(() => {
+        lane.timers.delete(key);
+        // Queue the pass before releasing the hold, so `idle` never sees a gap.
+        this.schedule(lane);
+        release();
+      }, Math.ceil(wait));
+      lane.timers.set(key, { timer, release });
+    }
+    return wait;
   }
 }
