@@ -1,0 +1,21 @@
+import { noMentions } from "../../core/markdown-escape.js";
+import { stepsTable, waitingGates } from "../../core/present.js";
+import type { RunState } from "../../core/run-state.js";
+
+/** `/agents status`: each current run's step table and its waiting gates with who can satisfy them. */
+export function statusText(runs: readonly RunState[]): string {
+  return runs
+    .map((run) => {
+      const head = `**${run.plan.name}** on \`${run.facts.headSha.slice(0, 7)}\`: ${run.status}`;
+      // A status request must not notify the teams it names.
+      const gates = waitingGates(run).map(
+        (g) => `- \`${g.stepId}\` ${noMentions(`${g.missing} (who: ${g.who})`)}`,
+      );
+      const table = stepsTable(
+        run,
+        run.plan.steps.map((p) => p.id),
+      );
+      return [head, "", table, ...(gates.length > 0 ? ["", "Waiting gates:", ...gates] : [])].join("\n");
+    })
+    .join("\n\n");
+}

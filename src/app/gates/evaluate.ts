@@ -1,0 +1,185 @@
+import type { CodeOwnersFile } from "../../core/codeowners.js";
+import { loginKey } from "../../core/gate-eligibility.js";
+import { type GateSpec, gateSpec, type RepoPermission } from "../../core/gate-facts.js";
+import { gateLookups } from "../../core/gate-lookups.js";
+import { evaluateGate, type GateFacts, type GateVerdict } from "../../core/gates.js";
+import type { StepPlan } from "../../core/plan.js";
+import { type RunState, TERMINAL_RUN_STATES } from "../../core/run-state.js";
+import { isTeamMember, repoPermission } from "../permissions/repo-access.js";
+import type { AppServices } from "../services.js";
+import { codeownersFile } from "./codeowners-file.js";
+import { GATE_OPENED_PREFIX, gateCommands } from "./gate-commands.js";
+import { itemSnapshot } from "./pr-snapshot.js";
+import { inRunOrder } from "./run-chain.js";
+
+/** One waiting gate's verdict, and the spec it was judged by. */
+export interface GateOutcome {
+  readonly stepId: string;
+  readonly gate: GateSpec;
+  readonly verdict: GateVerdict;
+}
+
+function waitingApprovals(run: RunState): StepPlan[] {
+  return run.plan.steps.filter((p) => {
+    const s = run.steps.get(p.id);
+    return p.kind === "approval" && s?.status === "waiting" && s.waitingFor === "approval";
+  });
+}
+
+function specOf(run: RunState, step: StepPlan): GateSpec {
+  const s = run.steps.get(step.id);
+  const reopenedAt = s?.output?.data?.reopenedAt;
+  return gateSpec(step, s?.startedAt ?? run.createdAt, typeof reopenedAt === "number" ? reopenedAt : null);
+}
+
+/** Permissions and team memberships of exactly the people and teams the gates' verdicts depend on. */
+async function lookUp(
+  s: AppServices,
+  run: RunState,
+  users: readonly string[],
+  teams: readonly string[],
+): Promise<Pick<GateFacts, "permissions" | "teams">> {
+  const gh = run.facts.github;
+  if (!gh) return { permissions: {}, teams: {} };
+  const repo = { installationId: gh.installationId, owner: gh.owner, name: gh.name };
+  const permissions: Record<string, RepoPermission> = {};
+  await Promise.all(
+    users.map(async (u) => {
+      permissions[u] = await repoPermission(s, repo, u);
+    }),
+  );
+  // Only users with write access can count, so only they need a membership lookup.
+  const writers = users.filter((u) => ["admin", "maintain", "write"].includes(permissions[u] ?? "none"));
+  const members: Record<string, string[]> = {};
+  await Promise.all(
+    teams.map(async (t) => {
+      const found = await Promise.all(writers.map((u) => isTeamMember(s, gh.installationId, t, u)));
+      members[t] = writers.filter((_, i) => found[i]);
+    }),
+  );
+  return { permissions, teams: members };
+}
+
+/** `approved by review`, `approved by command` or `approved by review and command`, for the audit trail. */
+function openedBy(approvers: readonly string[], facts: GateFacts, gate: GateSpec): string {
+  const byCommand = new Set(
+    facts.commands
+      .filter((c) => c.verb === "approve" && c.stepId?.toLowerCase() === gate.stepId.toLowerCase())
+      .map((c) => loginKey(c.login)),
+  );
+  const commands = approvers.filter((a) => byCommand.has(loginKey(a))).length;
+  const how = commands === 0 ? "review" : commands === approvers.length ? "command" : "review and command";
+  return `${GATE_OPENED_PREFIX}${how}`;
+}
+
+async function apply(s: AppServices, run: RunState, o: GateOutcome, facts: GateFacts): Promise<void> {
+  const at = s.now();
+  const v = o.verdict;
+  if (v.open) {
+    const after = await s.engine.submit(run.id, {
+      type: "gate-approved",
+      at,
+      stepId: o.stepId,
+      by: v.approvers,
+      sha: v.sha,
+    });
+    if (after.steps.get(o.stepId)?.status !== "succeeded") return;
+    await s.store.appendAudit({
+      runId: run.id,
+      at,
+      actor: v.approvers.join(", "),
+      action: "approve",
+      stepId: o.stepId,
+      sha: v.sha,
+      reason: openedBy(v.approvers, facts, o.gate),
+    });
+  } else if (v.rejected) {
+    await s.engine.submit(run.id, {
+      type: "gate-rejected",
+      at,
+      stepId: o.stepId,
+      by: v.rejected.by,
+      reason: v.rejected.reason,
+    });
+  } else {
+    await s.engine.submit(run.id, {
+      type: "gate-evaluated",
+      at,
+      stepId: o.stepId,
+      summary: v.missing,
+      data: { eligible: v.eligible, approvers: [...v.approvers], uncovered: [...v.uncovered] },
+    });
+  }
+}
+
+async function evaluateNow(s: AppServices, runId: string): Promise<GateOutcome[]> {
+  const run = await s.store.loadRun(runId);
+  if (!run?.facts.github || TERMINAL_RUN_STATES.has(run.status)) return [];
+  const steps = waitingApprovals(run);
+  if (steps.length === 0) return [];
+
+  // 1. What GitHub says now; a moved head means a synchronize will supersede this run: leave it alone.
+  const item = await itemSnapshot(s, run);
+  if (item.headSha !== run.facts.headSha || !item.open) {
+    s.log.debug({ runId, head: item.headSha, open: item.open }, "gates not evaluated: the PR moved on");
+    return [];
+  }
+  // 2. Commands from the audit trail; CODEOWNERS only when a gate asks for code owners.
+  const commands = gateCommands(await s.store.listAudit(runId));
+  const specs = steps.map((p) => specOf(run, p));
+  const codeowners: CodeOwnersFile | null = specs.some((g) => g.from === "codeowners")
+    ? await codeownersFile(s, run)
+    : null;
+  const known = {
+    headSha: item.headSha,
+    author: item.author,
+    lastPusher: run.facts.github.lastPusher,
+    changedFiles: run.facts.changedFiles,
+    reviews: item.reviews,
+    commands,
+    onlyWaitingGate: steps.length === 1,
+    codeowners,
+  };
+  // 3. Permissions and teams of only the people and teams that matter, then the verdicts.
+  const outcomes: GateOutcome[] = [];
+  for (const gate of specs) {
+    const lookups = gateLookups(gate, known);
+    const facts: GateFacts = { ...known, ...(await lookUp(s, run, lookups.users, lookups.teams)) };
+    const outcome = { stepId: gate.stepId, gate, verdict: evaluateGate(gate, facts) };
+    await apply(s, run, outcome, facts);
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
+
+/**
+ * Evaluates every approval gate of the run that waits, on facts re-read from GitHub (spec "Approval gates"), and
+ * applies the verdicts: `gate-approved` (audited), `gate-rejected`, or `gate-evaluated` with what is missing.
+ * Evaluations of one run happen one at a time. Returns the verdicts, for replies to commands.
+ */
+export function evaluateWaitingGates(s: AppServices, runId: string): Promise<GateOutcome[]> {
+  return inRunOrder(s, runId, () => evaluateNow(s, runId));
+}
+
+const scheduled = new WeakMap<AppServices, Set<string>>();
+
+/**
+ * Evaluates the run's gates in the background. Changes that arrive while an evaluation is queued and not yet
+ * started share it: it reads the run as it is when it starts.
+ */
+export function scheduleEvaluation(s: AppServices, runId: string): void {
+  let pending = scheduled.get(s);
+  if (!pending) {
+    pending = new Set();
+    scheduled.set(s, pending);
+  }
+  if (pending.has(runId)) return;
+  pending.add(runId);
+  const work = inRunOrder(s, runId, () => {
+    pending.delete(runId);
+    return evaluateNow(s, runId);
+  });
+  s.background.track(
+    work.catch((err) => s.log.error({ err, runId }, "evaluating approval gates failed; they keep waiting")),
+  );
+}

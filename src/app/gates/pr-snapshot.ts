@@ -1,0 +1,59 @@
+import type { GateReview } from "../../core/gate-facts.js";
+import type { RunState } from "../../core/run-state.js";
+import type { AppServices } from "../services.js";
+
+/** The PR or issue as GitHub has it now: never trusted from the webhook or the stored run. */
+export interface ItemSnapshot {
+  readonly headSha: string;
+  readonly author: string;
+  readonly open: boolean;
+  readonly reviews: readonly GateReview[];
+}
+
+interface ApiReview {
+  readonly user: { readonly login: string; readonly type?: string } | null;
+  readonly state: string;
+  readonly commit_id: string | null;
+  readonly submitted_at?: string | null;
+}
+
+const DECISIONS = new Set(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"]);
+
+function toReview(r: ApiReview): GateReview[] {
+  if (!r.user || !DECISIONS.has(r.state)) return []; // pending reviews and deleted users decide nothing
+  const submittedAt = r.submitted_at ? Date.parse(r.submitted_at) : 0;
+  return [
+    {
+      login: r.user.login,
+      state: r.state as GateReview["state"],
+      commitId: r.commit_id ?? "",
+      submittedAt: Number.isFinite(submittedAt) ? submittedAt : 0,
+      bot: r.user.type === "Bot" || r.user.login.endsWith("[bot]"),
+    },
+  ];
+}
+
+/**
+ * A PR run's PR re-read from the API (head SHA, author, state) with every review (paginated). An issue run has no
+ * reviews: its author is the issue's, its head the run's.
+ */
+export async function itemSnapshot(s: AppServices, run: RunState): Promise<ItemSnapshot> {
+  const gh = run.facts.github;
+  const number = run.facts.number;
+  if (run.facts.source !== "pull_request" || !gh || number === null) {
+    return { headSha: run.facts.headSha, author: run.facts.author ?? "", open: true, reviews: [] };
+  }
+  const octokit = await s.octokitFor(run);
+  const repo = { owner: gh.owner, repo: gh.name, pull_number: number };
+  const { data: pr } = await octokit.rest.pulls.get(repo);
+  const reviews = (await octokit.paginate(octokit.rest.pulls.listReviews, {
+    ...repo,
+    per_page: 100,
+  })) as ApiReview[];
+  return {
+    headSha: pr.head.sha,
+    author: pr.user?.login ?? "",
+    open: pr.state === "open",
+    reviews: reviews.flatMap(toReview),
+  };
+}

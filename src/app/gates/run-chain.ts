@@ -1,0 +1,23 @@
+import type { AppServices } from "../services.js";
+
+const perApp = new WeakMap<AppServices, Map<string, Promise<unknown>>>();
+
+/**
+ * Runs `work` after any earlier work of the same run has finished, so two evaluations of one gate (a review and a
+ * command at once) never both open it and audit it twice.
+ */
+export function inRunOrder<T>(s: AppServices, runId: string, work: () => Promise<T>): Promise<T> {
+  let chains = perApp.get(s);
+  if (!chains) {
+    chains = new Map();
+    perApp.set(s, chains);
+  }
+  const previous = chains.get(runId) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  const tail = next.catch(() => undefined);
+  chains.set(runId, tail);
+  void tail.then(() => {
+    if (chains.get(runId) === tail) chains.delete(runId);
+  });
+  return next;
+}
