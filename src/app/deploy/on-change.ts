@@ -1,10 +1,33 @@
 import type { RunCommand } from "../../core/run-event.js";
 import type { RunState } from "../../core/run-state.js";
 import type { AppServices } from "../services.js";
+import { settleProtectionRequests } from "./protection.js";
+import { needsRollback, rollBack } from "./rollback.js";
 
-/** Rollbacks after a failed deploy, answers to deployment protection rules (in the background). */
-export function deploymentsOnChange(
-  _s: AppServices,
-  _run: RunState,
-  _commands: readonly RunCommand[],
-): void {}
+/** Rollbacks started by this process (`run/step`), so the changes they cause do not start them again. */
+const rollingBack = new WeakMap<AppServices, Set<string>>();
+
+/**
+ * Rollbacks after a failed deploy, answers to deployment protection rules (in the background). Returns at
+ * once; runs only when a phase changed (a step moved), which is when either can have become due.
+ */
+export function deploymentsOnChange(s: AppServices, run: RunState, commands: readonly RunCommand[]): void {
+  if (!run.facts.github || !commands.some((c) => c.type === "phase-changed")) return;
+  const started = rollingBack.get(s) ?? new Set<string>();
+  rollingBack.set(s, started);
+  for (const p of run.plan.steps) {
+    const key = `${run.id}/${p.id}`;
+    if (started.has(key) || !needsRollback(run, p.id)) continue;
+    started.add(key);
+    s.background.track(
+      rollBack(s, run, p.id).catch((err) =>
+        s.log.error({ err, runId: run.id, stepId: p.id }, "rolling back a failed deploy failed"),
+      ),
+    );
+  }
+  s.background.track(
+    settleProtectionRequests(s, run).catch((err) =>
+      s.log.error({ err, runId: run.id }, "answering deployment protection rules failed"),
+    ),
+  );
+}

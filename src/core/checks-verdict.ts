@@ -1,0 +1,77 @@
+/** A check run as GitHub lists it for a commit (the fields the verdict reads). */
+export interface CheckRunLike {
+  readonly name: string;
+  readonly status: string;
+  readonly conclusion: string | null;
+}
+
+/** A commit status (the latest per context, as the combined status lists them). */
+export interface CommitStatusLike {
+  readonly context: string;
+  readonly state: string;
+}
+
+/** Where one named check stands. */
+export interface CheckResult {
+  readonly name: string;
+  readonly state: "passed" | "failed" | "pending";
+  /** GitHub's word: `success`, `neutral`, `failure`, `in_progress`, `not reported yet` … */
+  readonly detail: string;
+}
+
+export interface ChecksVerdict {
+  readonly state: "success" | "failure" | "pending";
+  /** One line for the step table. */
+  readonly summary: string;
+  readonly checks: readonly CheckResult[];
+}
+
+// Fail closed: only these conclusions pass; `neutral` and `skipped` are said to count as passing.
+const PASSING = new Set(["success", "neutral", "skipped"]);
+const STATUS_FAILED = new Set(["failure", "error"]);
+
+function resultOf(
+  name: string,
+  checkRuns: readonly CheckRunLike[],
+  statuses: readonly CommitStatusLike[],
+): CheckResult {
+  // GitHub lists the latest check run of each name first; a commit status of that context is the fallback.
+  const run = checkRuns.find((c) => c.name === name);
+  if (run) {
+    if (run.status !== "completed") return { name, state: "pending", detail: run.status.replace("_", " ") };
+    const conclusion = run.conclusion ?? "unknown";
+    return { name, state: PASSING.has(conclusion) ? "passed" : "failed", detail: conclusion };
+  }
+  const status = statuses.find((s) => s.context === name);
+  if (!status) return { name, state: "pending", detail: "not reported yet" };
+  if (status.state === "success") return { name, state: "passed", detail: "success" };
+  return { name, state: STATUS_FAILED.has(status.state) ? "failed" : "pending", detail: status.state };
+}
+
+function list(results: readonly CheckResult[]): string {
+  return results.map((r) => `${r.name} (${r.detail})`).join(", ");
+}
+
+/**
+ * Whether the named CI checks of a commit passed: `success` once every one succeeded (a `neutral` or `skipped`
+ * check run counts as passing, and the summary says so), `failure` as soon as one concluded otherwise (naming
+ * them), else `pending`. A name matches a check run's name or a commit status's context.
+ *
+ * @example checksVerdict(["ci / test"], [{ name: "ci / test", status: "completed", conclusion: "success" }], [])
+ * // { state: "success", summary: "ci / test passed", … }
+ */
+export function checksVerdict(
+  names: readonly string[],
+  checkRuns: readonly CheckRunLike[],
+  statuses: readonly CommitStatusLike[],
+): ChecksVerdict {
+  const checks = names.map((n) => resultOf(n, checkRuns, statuses));
+  const failed = checks.filter((c) => c.state === "failed");
+  if (failed.length > 0) return { state: "failure", summary: `failed: ${list(failed)}`, checks };
+  const pending = checks.filter((c) => c.state === "pending");
+  if (pending.length > 0) return { state: "pending", summary: `waiting for ${list(pending)}`, checks };
+  const lenient = checks.filter((c) => c.detail !== "success");
+  const passed = `${names.join(", ")} passed`;
+  const note = lenient.length > 0 ? ` (${list(lenient)} counted as passing)` : "";
+  return { state: "success", summary: `${passed}${note}`, checks };
+}
