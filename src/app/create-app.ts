@@ -35,6 +35,11 @@ export interface AppOptions {
   readonly workerId?: string;
   readonly leaseMs?: number;
   readonly pollMs?: number;
+  /**
+   * Show runs on GitHub (check runs, reviews, status comments); default true. Tests of one path (commands,
+   * gates, deploys) may turn it off to assert only that path's requests; end-to-end tests keep it on.
+   */
+  readonly reporting?: boolean;
   /** Called once the app is wired, with its services (tests wait on `background` and read the stores). */
   readonly onReady?: (services: AppServices, stop: () => Promise<void>) => void;
 }
@@ -109,11 +114,13 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       },
     });
     (services as { engine: Engine }).engine = engine;
-    reporterRef.current = new Reporter(services);
+    if (options.reporting !== false) reporterRef.current = new Reporter(services);
 
     const queue = new JobQueue(services, handleJob);
     registerIntake(app, services, queue);
     engine.start();
+    // Reports held back by coalescing or cut off by a crash are sent now, not at the run's next change.
+    await reporterRef.current?.resume().catch((err) => log.error({ err }, "resuming reports failed"));
     const resumed = await queue.resume();
     log.info(
       { database: env.DATABASE_URL.split(":")[0], provider: provider.label, resumedJobs: resumed },

@@ -98,7 +98,10 @@ export function planWorkflow(
           needs: Object.keys(needReasons),
           needReasons,
           when: step.when ?? null,
-          timeoutMs: step.timeout ? parseDuration(step.timeout) : defaultTimeoutMs(step.uses),
+          // A `tests` step that also waits for CI checks gets the checks' default, not an agent's 10 minutes.
+          timeoutMs: step.timeout
+            ? parseDuration(step.timeout)
+            : defaultTimeoutMs(step.uses === "tests" && step.with?.checks ? "checks" : step.uses),
           retries: isAgent
             ? "retries" in step && step.retries !== undefined
               ? step.retries

@@ -518,7 +518,13 @@ export function transition(
   const wasTerminal = TERMINAL_RUN_STATES.has(run.status);
   for (const event of list) {
     // Only `retry` reopens a finished run, and never a cancelled one: its cancelled steps would count as done.
-    if (TERMINAL_RUN_STATES.has(d.status) && (event.type !== "retry" || d.status === "cancelled")) continue;
+    // A note (a rollback after the run failed) applies to finished runs too.
+    if (
+      TERMINAL_RUN_STATES.has(d.status) &&
+      event.type !== "step-noted" &&
+      (event.type !== "retry" || d.status === "cancelled")
+    )
+      continue;
     d.at = event.at;
     const from = d.settled.length;
     apply(d, event);

@@ -85,6 +85,11 @@ export interface AppHarness {
 }
 
 export interface HarnessOptions extends Omit<AppOptions, "env" | "onReady"> {
+  /**
+   * Check runs, PR reviews and status comments: OFF by default here so a test of one path (commands, gates,
+   * deploys) asserts only that path's requests; reporting tests and end-to-end tests pass `reporting: true`.
+   */
+  readonly reporting?: boolean;
   readonly database?: DatabaseKind;
   /** Reuse a database (a restart after `kill`). */
   readonly db?: TestDatabase;
@@ -118,6 +123,7 @@ export async function startApp(options: HarnessOptions = {}): Promise<AppHarness
     createApp({
       pollMs: 3_600_000,
       paceLimits: { writeIntervalMs: 0 },
+      reporting: false,
       ...appOptions,
       tuning: { checkRunIntervalMs: 0, ...options.tuning },
       env: { DATABASE_URL: db.url, APP_ID: String(APP_ID), ...env },

@@ -4,16 +4,20 @@ import type { StepExecutor } from "../../engine/ports.js";
 import type { AppServices } from "../services.js";
 import { githubAgentInputs } from "./agent-inputs.js";
 import { approvalExecutor } from "./approval.js";
-import { checksExecutor, deployExecutor, mergeExecutor } from "./merge-deploy.js";
+import { checksExecutor, deployExecutor, mergeExecutor, withChecks } from "./merge-deploy.js";
 
 /** The app's executors: agent steps read the PR from GitHub; gates, checks, merge and deploy act on GitHub. */
 export function githubExecutors(s: AppServices): (run: RunState, stepId: string) => StepExecutor {
-  const agent = agentExecutor({
-    provider: s.provider,
-    cache: s.agentCache,
-    allowedModels: s.env.PHASEGATE_ALLOWED_MODELS,
-    inputs: githubAgentInputs(s),
-  });
+  // `tests` steps with `with.checks` also wait for those CI checks once their review is done.
+  const agent = withChecks(
+    agentExecutor({
+      provider: s.provider,
+      cache: s.agentCache,
+      allowedModels: s.env.PHASEGATE_ALLOWED_MODELS,
+      inputs: githubAgentInputs(s),
+    }),
+    s,
+  );
   const byKind: Record<string, StepExecutor> = {
     approval: approvalExecutor(s),
     checks: checksExecutor(s),
