@@ -44,7 +44,11 @@ export interface AppOptions {
   readonly onReady?: (services: AppServices, stop: () => Promise<void>) => void;
 }
 
-const DEFAULT_TUNING: AppTuning = { checkRunIntervalMs: 1000, permissionCacheMs: 60_000 };
+const DEFAULT_TUNING: AppTuning = {
+  checkRunIntervalMs: 1000,
+  permissionCacheMs: 60_000,
+  reportRetryMs: 30_000,
+};
 
 async function appIdOf(app: Probot, env: NodeJS.ProcessEnv): Promise<number> {
   const auth = (await (await app.auth()).auth({ type: "app" })) as { appId?: number };
@@ -133,6 +137,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       (stopping ??= (async () => {
         process.off("SIGTERM", onTerm);
         await engine.stop();
+        reporterRef.current?.stop();
         await background.idle();
         await Promise.all([store.close(), agentCache.close()]);
       })());

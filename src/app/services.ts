@@ -17,6 +17,8 @@ export interface AppTuning {
   readonly checkRunIntervalMs: number;
   /** How long a collaborator permission or team membership answer is reused (spec: ≤ 60 s). */
   readonly permissionCacheMs: number;
+  /** First wait before a failed report (check runs, review, comments) is tried again; doubles up to 10 minutes. */
+  readonly reportRetryMs: number;
 }
 
 /**

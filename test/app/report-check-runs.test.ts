@@ -1,5 +1,5 @@
 import nock from "nock";
-import { afterEach, expect, test } from "vitest";
+import { afterEach, expect, test, vi } from "vitest";
 import { Reporter } from "../../src/app/report/reporter.js";
 import {
   annotationBatches,
@@ -416,6 +416,29 @@ test("GitHub errors are logged with the run id and do not stop reporting: the ne
     .post(`${R}/check-runs`, (b) => b.name === "agents")
     .reply(201, { id: 1 });
   run.report();
+  await h.idle();
+  expect(nock.pendingMocks()).toEqual([]);
+});
+
+test("a failed report is tried again after a back-off though the run never changes again", async () => {
+  h = await startApp({ reporting: true, tuning: { reportRetryMs: 50 } });
+  const run = ReportedRun.of(h, planOf({ review: { name: "Review", steps: ["lint:review"] } }));
+  nock(API)
+    .post(`${R}/check-runs`, (b) => b.name === "agents")
+    .reply(403, { message: "Resource not accessible by integration" })
+    .post(`${R}/check-runs`, (b) => b.name === "agents / Review")
+    .reply(201, { id: 2 });
+  run.report();
+  await h.idle();
+  expect(nock.pendingMocks()).toEqual([]);
+  // No new change: the retry timer alone sends it, looking first (a pending record is left).
+  const retried = nock(API)
+    .get(`${R}/commits/${SHA}/check-runs`)
+    .query({ check_name: "agents", filter: "all", per_page: 100 })
+    .reply(200, { total_count: 0, check_runs: [] })
+    .post(`${R}/check-runs`, (b) => b.name === "agents")
+    .reply(201, { id: 1 });
+  await vi.waitFor(() => expect(retried.isDone()).toBe(true), { timeout: 2000, interval: 20 });
   await h.idle();
   expect(nock.pendingMocks()).toEqual([]);
 });

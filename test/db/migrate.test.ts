@@ -17,9 +17,15 @@ const TABLES = [
 ];
 const ALL = ["0001_init", "0002_agent_cache", "0003_github"];
 
+/** The tables of this test's own schema (Postgres lists every schema's; other tests' are there too). */
 async function tables(db: Db): Promise<string[]> {
   const all = await db.kysely.introspection.getTables();
-  return all.map((t) => t.name).sort();
+  if (db.dialect === "sqlite") return all.map((t) => t.name).sort();
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely);
+  return all
+    .filter((t) => t.schema === rows[0]?.schema)
+    .map((t) => t.name)
+    .sort();
 }
 
 async function migrationRows(db: Db): Promise<string[]> {

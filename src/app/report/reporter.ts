@@ -19,7 +19,13 @@ interface Lane {
   readonly firstWanted: Map<string, number>;
   /** Updates held back by the interval, each with its background hold. */
   readonly timers: Map<string, { timer: NodeJS.Timeout; release: () => void }>;
+  /** Passes that failed in a row; a failed pass is tried again after a back-off even if the run never changes. */
+  failures: number;
+  retry: NodeJS.Timeout | null;
 }
+
+/** The first retry of a failed pass waits this long, doubling up to `MAX_RETRY_MS`. */
+const MAX_RETRY_MS = 10 * 60_000;
 
 /**
  * Shows runs on GitHub: check runs per phase and `agents`, PR reviews, `post: comment` outputs, and the status
@@ -33,6 +39,7 @@ interface Lane {
  */
 export class Reporter {
   private readonly lanes = new Map<string, Lane>();
+  private stopped = false;
 
   constructor(private readonly s: AppServices) {}
 
@@ -48,6 +55,8 @@ export class Reporter {
         lastWrite: new Map(),
         firstWanted: new Map(),
         timers: new Map(),
+        failures: 0,
+        retry: null,
       };
       this.lanes.set(run.id, lane);
     } else if (run.version >= lane.latest.version) {
@@ -89,19 +98,51 @@ export class Reporter {
     lane.chain = this.s.background.track(
       lane.chain.then(async () => {
         lane.queued = false;
-        await this.pass(lane);
+        const ok = await this.pass(lane);
+        lane.failures = ok ? 0 : lane.failures + 1;
+        if (!ok) this.retryLater(lane);
         const run = lane.latest;
-        if (TERMINAL_RUN_STATES.has(run.status) && !lane.queued && lane.timers.size === 0) {
+        if (TERMINAL_RUN_STATES.has(run.status) && ok && !lane.queued && lane.timers.size === 0) {
           if (this.lanes.get(run.id) === lane) this.lanes.delete(run.id);
         }
       }),
     );
   }
 
-  private async pass(lane: Lane): Promise<void> {
+  /**
+   * A failed pass (GitHub down, a rate limit that did not clear) is tried again after a back-off — 30 s by
+   * default, doubling to 10 minutes — so a finished run whose last update failed still reaches GitHub. The
+   * timer is not held: waiting for GitHub to recover must not keep the app (or a test) busy.
+   */
+  private retryLater(lane: Lane): void {
+    if (lane.retry || this.stopped) return;
+    const wait = Math.min(MAX_RETRY_MS, this.s.tuning.reportRetryMs * 2 ** (lane.failures - 1));
+    lane.retry = setTimeout(() => {
+      lane.retry = null;
+      if (!this.stopped) this.schedule(lane);
+    }, wait);
+    lane.retry.unref?.();
+  }
+
+  /** Stops retry and interval timers (shutdown); passes under way finish. */
+  stop(): void {
+    this.stopped = true;
+    for (const lane of this.lanes.values()) {
+      if (lane.retry) clearTimeout(lane.retry);
+      lane.retry = null;
+      for (const { timer, release } of lane.timers.values()) {
+        clearTimeout(timer);
+        release();
+      }
+      lane.timers.clear();
+    }
+  }
+
+  /** True when every part of the pass reached GitHub (or had nothing to do). */
+  private async pass(lane: Lane): Promise<boolean> {
     const run = lane.latest;
     const github = run.facts.github;
-    if (!github) return;
+    if (!github) return true;
     let c: ReportContext;
     try {
       c = {
@@ -121,7 +162,7 @@ export class Reporter {
       };
     } catch (err) {
       this.s.log.error({ err, runId: run.id }, "reporting a run on GitHub failed: no client");
-      return;
+      return false;
     }
     const parts: [string, (c: ReportContext) => Promise<void>][] =
       run.facts.source === "pull_request"
@@ -134,16 +175,19 @@ export class Reporter {
             ["step comments", syncStepComments],
             ["status comment", syncStatusComment],
           ];
+    let ok = true;
     for (const [what, sync] of parts) {
       try {
         await sync(c);
       } catch (err) {
+        ok = false;
         this.s.log.error(
           { err, runId: run.id, status: (err as { status?: unknown }).status },
-          `reporting the run on GitHub failed (${what}); trying again on its next change`,
+          `reporting the run on GitHub failed (${what}); trying again later`,
         );
       }
     }
+    return ok;
   }
 
   /**
