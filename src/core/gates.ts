@@ -97,7 +97,8 @@ function missingText(
     parts.push(`needs ${approvals} from code owners, covering ${fileList(uncovered)}`);
   else if (more > 0) parts.push(`needs ${approvals}${from}`);
   else if (uncovered.length > 0) parts.push(`needs approval from code owners of ${fileList(uncovered)}`);
-  return `${parts.join("; ")} on ${short(facts.headSha)}`;
+  const reopened = gate.reviewsSince !== null ? " (the merge was refused: approve again)" : "";
+  return `${parts.join("; ")} on ${short(facts.headSha)}${reopened}`;
 }
 
 /**

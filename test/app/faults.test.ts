@@ -726,7 +726,7 @@ const rows: Row[] = [
         ]),
         actions: [RETRY_ACTION],
       }),
-      ...gateWaiting(100, 101, `needs 1 more approval on ${SHORT}`),
+      ...gateWaiting(100, 101, `needs 1 more approval on ${SHORT} (the merge was refused: approve again)`),
       // bob approves again: the PR is re-read (not merged meanwhile) and merged with the approved head.
       { method: "GET", path: `${R}/pulls/${PR}` },
       { method: "GET", path: `${R}/pulls/${PR}/reviews?per_page=100` },
@@ -756,7 +756,11 @@ const rows: Row[] = [
       expect(state.afterRefusal).toEqual({
         status: "waiting",
         steps: {
-          approval: ["waiting", null, `needs 1 more approval on ${SHORT}`],
+          approval: [
+            "waiting",
+            null,
+            `needs 1 more approval on ${SHORT} (the merge was refused: approve again)`,
+          ],
           merge: ["failed", MERGE_REFUSED, `merge refused: ${MERGE_REFUSED}`],
         },
       });

@@ -529,6 +529,7 @@ describe("a re-opened gate (the merge was refused)", () => {
     const old = evaluateGate(reopened, facts({ reviews: [review("writer")] }));
     expect(old).toMatchObject({
       open: false,
+      missing: "needs 1 more approval on abc1234 (the merge was refused: approve again)",
       ignored: [{ login: "writer", reason: "approved before the merge was refused; approve again" }],
     });
     const fresh = evaluateGate(
