@@ -1,6 +1,8 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { type AppHarness, example, startApp } from "./harness.js";
+import { webhookJob } from "../../src/core/webhook-job.js";
+import { GitHubStore } from "../../src/db/github-store.js";
+import { API, APP_ID, type AppHarness, example, R, startApp } from "./harness.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {
@@ -28,4 +30,40 @@ test("a repeated delivery id is a no-op; a webhook we don't use is recorded as d
     expect.objectContaining({ deliveryId: "delivery-1", event: "pull_request" }),
   ]);
   expect(nock.pendingMocks()).toEqual([]);
+});
+
+test("a job acknowledged before a crash is done when the app starts again, once", async () => {
+  h = await startApp();
+  const db = h.db;
+  await h.kill();
+  // The old process recorded the delivery and its job, then died before doing it.
+  const payload = example("pull_request", "opened");
+  const job = webhookJob("pull_request", payload, APP_ID, 1);
+  if (!("job" in job)) throw new Error("expected a job");
+  await new GitHubStore(db.db).recordJob({
+    id: "delivery-9",
+    event: "pull_request",
+    receivedAt: 1,
+    job: job.job,
+  });
+  const contents = nock(API)
+    .get(`${R}/contents/.agents%2Fworkflow.yaml`)
+    .query({ ref: "main" })
+    .reply(404, { message: "Not Found" });
+  h = await startApp({ db });
+  await h.idle();
+  expect(contents.isDone()).toBe(true);
+  const row = await db.db.kysely
+    .selectFrom("deliveries")
+    .select(["done_at"])
+    .where("id", "=", "delivery-9")
+    .executeTakeFirst();
+  expect(row?.done_at).toEqual(expect.any(Number));
+  expect(nock.pendingMocks()).toEqual([]);
+  // A later redelivery of the same id is still a no-op.
+  await h.receive("pull_request", payload, "delivery-9");
+  expect(nock.pendingMocks()).toEqual([]);
+  await h.stop();
+  h = undefined;
+  await db.cleanup();
 });
