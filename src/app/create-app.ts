@@ -100,6 +100,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       background,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
       dashboardUrl: () => undefined,
+      reportNow: async (run) => reporterRef.current?.reportNow(run),
       engine: undefined as unknown as Engine,
     };
     const engine = new Engine({

@@ -44,6 +44,11 @@ export interface AppServices {
   readonly now: () => number;
   readonly background: Background;
   readonly tuning: AppTuning;
+  /**
+   * Shows the run on GitHub now, past the check-run interval, and resolves once GitHub has it (throws if it
+   * could not); a no-op when reporting is off. The merge step calls it so `agents` reads `success` first.
+   */
+  reportNow(run: RunState): Promise<void>;
   /** The dashboard's page of a run, when the dashboard is on (issue 5); else undefined. */
   dashboardUrl(runId: string): string | undefined;
 }

@@ -40,7 +40,9 @@ export function waitingGates(run: RunState, stepIds?: readonly string[]): Waitin
     const eligible = s.output?.data?.eligible;
     const who = typeof eligible === "string" && eligible ? eligible : gateApprovers(p);
     const count = typeof p.with.count === "number" ? p.with.count : 1;
-    const fallback = `needs ${count} approval${count === 1 ? "" : "s"} on ${run.facts.headSha.slice(0, 7)}`;
+    // Issue runs have no commit: nothing to name.
+    const on = run.facts.headSha ? ` on ${run.facts.headSha.slice(0, 7)}` : "";
+    const fallback = `needs ${count} approval${count === 1 ? "" : "s"}${on}`;
     out.push({ stepId: id, name: p.name, phaseId: p.phaseId, missing: s.output?.summary || fallback, who });
   }
   return out;

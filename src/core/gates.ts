@@ -98,7 +98,8 @@ function missingText(
   else if (more > 0) parts.push(`needs ${approvals}${from}`);
   else if (uncovered.length > 0) parts.push(`needs approval from code owners of ${fileList(uncovered)}`);
   const reopened = gate.reviewsSince !== null ? " (the merge was refused: approve again)" : "";
-  return `${parts.join("; ")} on ${short(facts.headSha)}${reopened}`;
+  const on = facts.headSha ? ` on ${short(facts.headSha)}` : ""; // issue runs have no commit
+  return `${parts.join("; ")}${on}${reopened}`;
 }
 
 /**

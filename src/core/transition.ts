@@ -405,7 +405,7 @@ function apply(d: Draft, e: RunEvent): void {
         finishedAt: e.at,
         waitingFor: null,
         output: {
-          summary: `approved by ${who} on ${e.sha.slice(0, 7)}`,
+          summary: `approved by ${who}${e.sha ? ` on ${e.sha.slice(0, 7)}` : ""}`,
           data: { approvers: [...e.by], sha: e.sha },
         },
       });

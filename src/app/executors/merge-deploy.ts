@@ -130,6 +130,8 @@ export function mergeExecutor(s: AppServices): StepExecutor {
       const done = await alreadyMerged();
       if (done) return done;
     }
+    // Where `agents` is a required check, GitHub refuses the merge until it reads `success`: show it first.
+    await s.reportNow(run);
     await s.github.putEffect(run.id, "merge", { state: "pending", githubId: null, data: { sha } }, s.now());
     const octokit = await s.octokitFor(run);
     try {

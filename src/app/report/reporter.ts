@@ -1,3 +1,4 @@
+import { OVERALL_CHECK_NAME } from "../../core/present.js";
 import type { RunCommand } from "../../core/run-event.js";
 import { type RunState, type RunStatus, TERMINAL_RUN_STATES } from "../../core/run-state.js";
 import type { AppServices } from "../services.js";
@@ -24,6 +25,9 @@ interface Lane {
   retry: NodeJS.Timeout | null;
 }
 
+/** The ledger key of the overall `agents` check run. */
+const OVERALL_KEY = `check:${OVERALL_CHECK_NAME}`;
+
 /** The first retry of a failed pass waits this long, doubling up to `MAX_RETRY_MS`. */
 const MAX_RETRY_MS = 10 * 60_000;
 
@@ -44,8 +48,33 @@ export class Reporter {
   constructor(private readonly s: AppServices) {}
 
   onChange(run: RunState, _commands: readonly RunCommand[]): void {
+    const lane = this.laneFor(run);
+    if (lane) this.schedule(lane);
+  }
+
+  /**
+   * Reports the run at once, past the interval, and resolves when GitHub shows it; throws if it could not. The
+   * merge step calls it first: where `agents` is a required check, GitHub refuses a merge (405) until `agents`
+   * reads `success`, and that update may still be held back by the interval.
+   */
+  async reportNow(run: RunState): Promise<void> {
+    const lane = this.laneFor(run);
+    if (!lane) return;
+    const pass = lane.chain.then(() => this.pass(lane, true));
+    lane.chain = this.s.background.track(
+      pass.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    if (!(await pass))
+      throw new Error("GitHub did not take the `agents` check's update; the merge waits for it");
+  }
+
+  private laneFor(run: RunState): Lane | null {
     const { source, github } = run.facts;
-    if (!github || (source !== "pull_request" && source !== "issue") || run.facts.number === null) return;
+    if (!github || (source !== "pull_request" && source !== "issue") || run.facts.number === null)
+      return null;
     let lane = this.lanes.get(run.id);
     if (!lane) {
       lane = {
@@ -62,7 +91,7 @@ export class Reporter {
     } else if (run.version >= lane.latest.version) {
       lane.latest = run;
     }
-    this.schedule(lane);
+    return lane;
   }
 
   /**
@@ -139,7 +168,7 @@ export class Reporter {
   }
 
   /** True when every part of the pass reached GitHub (or had nothing to do). */
-  private async pass(lane: Lane): Promise<boolean> {
+  private async pass(lane: Lane, now = false): Promise<boolean> {
     const run = lane.latest;
     const github = run.facts.github;
     if (!github) return true;
@@ -152,7 +181,9 @@ export class Reporter {
         owner: github.owner,
         repo: github.name,
         dashboardUrl: this.s.dashboardUrl(run.id),
-        mayUpdate: (key) => this.waitFor(lane, key, lane.lastWrite.get(key)) <= 0,
+        // `now` lets the `agents` check past the interval (before a merge); phases keep their pace.
+        mayUpdate: (key) =>
+          (now && key === OVERALL_KEY) || this.waitFor(lane, key, lane.lastWrite.get(key)) <= 0,
         deferCreate: (key) => {
           const first = lane.firstWanted.get(key) ?? performance.now();
           lane.firstWanted.set(key, first);
