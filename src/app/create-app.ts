@@ -133,7 +133,8 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     );
 
     let stopping: Promise<void> | null = null;
-    const onTerm = () => void stop();
+    // A SIGTERM listener replaces Node's default exit: stop cleanly, then exit as the signal asked.
+    const onTerm = () => void stop().finally(() => process.exit(0));
     const stop = () =>
       (stopping ??= (async () => {
         process.off("SIGTERM", onTerm);

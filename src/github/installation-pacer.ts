@@ -49,7 +49,8 @@ export class InstallationPacer {
       }
       this.#contentStarts.push(at);
       const keepMs = Math.max(0, ...this.limits.contentWindows.map((w) => w.perMs));
-      while ((this.#contentStarts[0] ?? at) <= at - keepMs) this.#contentStarts.shift();
+      while (this.#contentStarts.length > 0 && (this.#contentStarts[0] as number) <= at - keepMs)
+        this.#contentStarts.shift();
     }
     this.#nextWriteAt = at + this.limits.writeIntervalMs;
     return at;
