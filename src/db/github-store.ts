@@ -207,6 +207,34 @@ export class GitHubStore {
     }));
   }
 
+  /**
+   * Marks an unanswered protection request answered; true for the one caller (of any process) whose update
+   * changed the row, false when it was answered (or claimed) already.
+   */
+  async claimProtectionRequest(
+    callbackUrl: string,
+    answer: "approved" | "rejected",
+    at: number,
+  ): Promise<boolean> {
+    const result = await this.db.kysely
+      .updateTable("protection_requests")
+      .set({ answered_at: at, answer })
+      .where("callback_url", "=", callbackUrl)
+      .where("answered_at", "is", null)
+      .executeTakeFirst();
+    return (result.numUpdatedRows ?? 0n) > 0n;
+  }
+
+  /** Undoes `claimProtectionRequest` (made at `at`) whose answer never reached GitHub: a later change answers. */
+  async releaseProtectionRequest(callbackUrl: string, at: number): Promise<void> {
+    await this.db.kysely
+      .updateTable("protection_requests")
+      .set({ answered_at: null, answer: null })
+      .where("callback_url", "=", callbackUrl)
+      .where("answered_at", "=", at)
+      .execute();
+  }
+
   async answerProtectionRequest(
     callbackUrl: string,
     answer: "approved" | "rejected",

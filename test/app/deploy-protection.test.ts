@@ -1,7 +1,8 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
+import { settleProtectionRequests } from "../../src/app/deploy/protection.js";
 import { planOf } from "../core/helpers.js";
-import { answerOtherParts, approve, createRun, HEAD, MERGE_SHA } from "./deploy-fixtures.js";
+import { answerOtherParts, approve, createRun, HEAD, load, MERGE_SHA } from "./deploy-fixtures.js";
 import { API, type AppHarness, example, R, startApp } from "./harness.js";
 
 const harnesses: AppHarness[] = [];
@@ -159,4 +160,56 @@ test("protection rule for a SHA no run knows: rejected with a clear comment", as
   );
   await h.receive("deployment_protection_rule", protectionRule("9999999aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
   expect(nock.pendingMocks()).toEqual([]);
+});
+
+/** A request stored after the gates decided (as a late delivery would leave it), so nothing has answered it. */
+async function decidedRunWithStoredRequest(h: AppHarness): Promise<void> {
+  await mergedRun(h);
+  expectProductionDeployment(9102);
+  await approve(h, "run-1", "prod-approval");
+  expect(nock.pendingMocks()).toEqual([]);
+  await h.services.github.addProtectionRequest(
+    {
+      callbackUrl: `${API}${CALLBACK_PATH}`,
+      repo: "acme/widgets",
+      installationId: 42,
+      sha: MERGE_SHA,
+      environment: "production",
+    },
+    h.services.now(),
+  );
+}
+
+test("two settles of the same request at once (as from two processes): one POST, answered once", async () => {
+  const h = await app();
+  await decidedRunWithStoredRequest(h);
+  const approved = "phasegate: every step before deploying to production passed on abc1234 (run run-1)";
+  nock(API)
+    .post(CALLBACK_PATH, { environment_name: "production", state: "approved", comment: approved })
+    .delay(50)
+    .reply(204);
+  const run = await load(h);
+  // A copy of the services stands for a second process sharing the database.
+  const other = { ...h.services };
+  await Promise.all([settleProtectionRequests(h.services, run), settleProtectionRequests(other, run)]);
+  expect(nock.pendingMocks()).toEqual([]);
+  expect(await answers(h)).toEqual([{ sha: MERGE_SHA, environment: "production", answer: "approved" }]);
+  // Answered: a later change does not POST again (nock would refuse an unexpected request).
+  await settleProtectionRequests(h.services, run);
+});
+
+test("a failed answer gives the claim back: the next change answers", async () => {
+  const h = await app();
+  await decidedRunWithStoredRequest(h);
+  const approved = "phasegate: every step before deploying to production passed on abc1234 (run run-1)";
+  const body = { environment_name: "production", state: "approved", comment: approved };
+  nock(API).post(CALLBACK_PATH, body).reply(502, { message: "Bad Gateway" });
+  const run = await load(h);
+  await expect(settleProtectionRequests(h.services, run)).rejects.toThrow();
+  expect(await answers(h)).toEqual([{ sha: MERGE_SHA, environment: "production", answer: null }]);
+
+  nock(API).post(CALLBACK_PATH, body).reply(204);
+  await settleProtectionRequests(h.services, run);
+  expect(nock.pendingMocks()).toEqual([]);
+  expect(await answers(h)).toEqual([{ sha: MERGE_SHA, environment: "production", answer: "approved" }]);
 });

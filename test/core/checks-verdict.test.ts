@@ -52,13 +52,67 @@ describe("checksVerdict", () => {
     });
   });
 
-  test("a check run of that name wins over a status of that context; the first (latest) run counts", () => {
-    const v = checksVerdict(
-      ["a"],
-      [run("a", "completed", "success"), run("a", "completed", "failure")],
-      [{ context: "a", state: "failure" }],
+  test("the first (latest) run of an app counts; a status of that context must pass too", () => {
+    const runs = [run("a", "completed", "success"), run("a", "completed", "failure")];
+    expect(checksVerdict(["a"], runs, []).state).toBe("success");
+    expect(checksVerdict(["a"], runs, [{ context: "a", state: "failure" }]).summary).toBe(
+      "failed: a (failure)",
     );
-    expect(v.state).toBe("success");
+    expect(checksVerdict(["a"], runs, [{ context: "a", state: "success" }]).state).toBe("success");
+  });
+
+  test.each([
+    {
+      what: "a fake passing duplicate next to a failing real one",
+      runs: [
+        { ...run("ci / test", "completed", "success"), appId: 15368, id: 9 },
+        { ...run("ci / test", "completed", "failure"), appId: 777, id: 5 },
+      ],
+      statuses: [],
+      expected: { state: "failure", summary: "failed: ci / test (failure)" },
+    },
+    {
+      what: "a fake passing duplicate next to a pending real one",
+      runs: [
+        { ...run("ci / test", "completed", "success"), appId: 15368, id: 9 },
+        { ...run("ci / test", "in_progress"), appId: 777, id: 5 },
+      ],
+      statuses: [],
+      expected: { state: "pending", summary: "waiting for ci / test (in progress)" },
+    },
+    {
+      what: "a fake passing check run next to a failing real commit status",
+      runs: [{ ...run("ci / test", "completed", "success"), appId: 15368, id: 9 }],
+      statuses: [{ context: "ci / test", state: "failure" }],
+      expected: { state: "failure", summary: "failed: ci / test (failure)" },
+    },
+    {
+      what: "a fake passing check run next to a pending real commit status",
+      runs: [{ ...run("ci / test", "completed", "success"), appId: 15368, id: 9 }],
+      statuses: [{ context: "ci / test", state: "pending" }],
+      expected: { state: "pending", summary: "waiting for ci / test (pending)" },
+    },
+    {
+      what: "a real re-run that passed after a failure (newest per app counts, whatever the order)",
+      runs: [
+        { ...run("ci / test", "completed", "failure"), appId: 777, id: 5 },
+        { ...run("ci / test", "completed", "success"), appId: 777, id: 8 },
+        { ...run("ci / test", "completed", "success"), appId: 15368, id: 9 },
+      ],
+      statuses: [],
+      expected: { state: "success", summary: "ci / test passed" },
+    },
+    {
+      what: "two apps both passing, one neutral",
+      runs: [
+        { ...run("ci / test", "completed", "success"), appId: 15368, id: 9 },
+        { ...run("ci / test", "completed", "neutral"), appId: 777, id: 5 },
+      ],
+      statuses: [],
+      expected: { state: "success", summary: "ci / test passed (ci / test (neutral) counted as passing)" },
+    },
+  ])("every reporter of a name must pass: $what", ({ runs, statuses, expected }) => {
+    expect(checksVerdict(["ci / test"], runs, statuses)).toMatchObject(expected);
   });
 
   test("a cancelled or action_required check fails closed", () => {

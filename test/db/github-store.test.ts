@@ -99,6 +99,31 @@ forEachDatabase("GitHubStore", (get) => {
     await g.answerProtectionRequest(r.callbackUrl, "approved", 3);
     expect(await g.openProtectionRequests("acme/widgets", "s1")).toEqual([]);
   });
+
+  it("claims a protection request once, and a released claim can be taken again", async () => {
+    const g = new GitHubStore(get().db);
+    const r = {
+      callbackUrl: "https://x/cb/2",
+      repo: "acme/widgets",
+      installationId: 42,
+      sha: "s2",
+      environment: "prod",
+    };
+    expect(await g.claimProtectionRequest(r.callbackUrl, "approved", 5)).toBe(false); // not stored
+    await g.addProtectionRequest(r, 1);
+    const claims = await Promise.all([
+      g.claimProtectionRequest(r.callbackUrl, "approved", 5),
+      g.claimProtectionRequest(r.callbackUrl, "rejected", 5),
+    ]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await g.openProtectionRequests("acme/widgets", "s2")).toEqual([]);
+    expect(await g.claimProtectionRequest(r.callbackUrl, "approved", 6)).toBe(false);
+    await g.releaseProtectionRequest(r.callbackUrl, 4); // not this claim: kept
+    expect(await g.openProtectionRequests("acme/widgets", "s2")).toEqual([]);
+    await g.releaseProtectionRequest(r.callbackUrl, 5);
+    expect(await g.openProtectionRequests("acme/widgets", "s2")).toEqual([r]);
+    expect(await g.claimProtectionRequest(r.callbackUrl, "approved", 7)).toBe(true);
+  });
 });
 
 function queuedFacts() {

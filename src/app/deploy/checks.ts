@@ -2,7 +2,10 @@ import type { CheckRunLike, CommitStatusLike } from "../../core/checks-verdict.j
 import type { RunState } from "../../core/run-state.js";
 import type { AppServices, Octokit } from "../services.js";
 
-/** The check runs (latest of each name) and commit statuses (latest per context) of a commit. */
+/**
+ * The check runs (latest of each name per check suite, with the app that reported each) and commit statuses
+ * (latest per context) of a commit.
+ */
 export async function readCommitChecks(
   octokit: Octokit,
   repo: { readonly owner: string; readonly repo: string },
@@ -17,7 +20,13 @@ export async function readCommitChecks(
     octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/status", { ...repo, ref: sha }),
   ]);
   return [
-    runs.data.check_runs.map((c) => ({ name: c.name, status: c.status, conclusion: c.conclusion ?? null })),
+    runs.data.check_runs.map((c) => ({
+      name: c.name,
+      status: c.status,
+      conclusion: c.conclusion ?? null,
+      appId: c.app?.id ?? null,
+      id: Number(c.id),
+    })),
     combined.data.statuses.map((st) => ({ context: st.context, state: st.state })),
   ];
 }

@@ -3,17 +3,13 @@ import type { RunState } from "../../core/run-state.js";
 import type { ProtectionRequest } from "../../db/github-store.js";
 import type { AppServices } from "../services.js";
 
-/** Callback URLs being answered by this process, so two changes in quick succession answer once. */
-const answering = new WeakMap<AppServices, Set<string>>();
+type Answer = { readonly state: "approved" | "rejected"; readonly comment: string };
 
-/**
- * Answers a deployment protection rule through its `deployment_callback_url` (GitHub's "review custom
- * deployment protection rules" endpoint) and marks the stored request answered.
- */
-export async function answerProtection(
+/** POSTs an answer to a deployment protection rule's `deployment_callback_url`. */
+async function postAnswer(
   s: AppServices,
   request: Pick<ProtectionRequest, "callbackUrl" | "installationId" | "environment">,
-  answer: { readonly state: "approved" | "rejected"; readonly comment: string },
+  answer: Answer,
 ): Promise<void> {
   const octokit = await s.octokit(request.installationId);
   await octokit.request(`POST ${request.callbackUrl}`, {
@@ -21,11 +17,38 @@ export async function answerProtection(
     state: answer.state,
     comment: answer.comment,
   });
-  await s.github.answerProtectionRequest(request.callbackUrl, answer.state, s.now());
   s.log.info(
     { environment: request.environment, state: answer.state, comment: answer.comment },
     "answered a deployment protection rule",
   );
+}
+
+/**
+ * Answers a deployment protection rule through its `deployment_callback_url` (GitHub's "review custom
+ * deployment protection rules" endpoint) and marks the stored request answered, if it was stored.
+ */
+export async function answerProtection(
+  s: AppServices,
+  request: Pick<ProtectionRequest, "callbackUrl" | "installationId" | "environment">,
+  answer: Answer,
+): Promise<void> {
+  await postAnswer(s, request, answer);
+  await s.github.answerProtectionRequest(request.callbackUrl, answer.state, s.now());
+}
+
+/**
+ * Answers a stored request exactly once across changes and processes: the database claim comes first, and a
+ * POST that failed gives the claim back so a later change answers.
+ */
+async function answerStored(s: AppServices, request: ProtectionRequest, answer: Answer): Promise<void> {
+  const at = s.now();
+  if (!(await s.github.claimProtectionRequest(request.callbackUrl, answer.state, at))) return;
+  try {
+    await postAnswer(s, request, answer);
+  } catch (err) {
+    await s.github.releaseProtectionRequest(request.callbackUrl, at);
+    throw err;
+  }
 }
 
 /** The SHAs a protection request of this run can be about: its head, and its merge commit once merged. */
@@ -41,20 +64,13 @@ export function runShas(run: RunState): string[] {
 /** Answers this run's waiting protection requests whose gates have now decided. */
 export async function settleProtectionRequests(s: AppServices, run: RunState): Promise<void> {
   if (!run.facts.github) return;
-  const busy = answering.get(s) ?? new Set<string>();
-  answering.set(s, busy);
   for (const sha of runShas(run)) {
     for (const request of await s.github.openProtectionRequests(run.facts.repo, sha)) {
       // Another workflow's run on the same SHA does not speak for an environment it does not deploy.
-      if (busy.has(request.callbackUrl) || deployStepsFor(run, request.environment).length === 0) continue;
+      if (deployStepsFor(run, request.environment).length === 0) continue;
       const verdict: ProtectionVerdict = protectionVerdict(run, request.environment);
       if (verdict.state === "waiting") continue;
-      busy.add(request.callbackUrl);
-      try {
-        await answerProtection(s, request, { state: verdict.state, comment: verdict.comment });
-      } finally {
-        busy.delete(request.callbackUrl);
-      }
+      await answerStored(s, request, { state: verdict.state, comment: verdict.comment });
     }
   }
 }
