@@ -146,6 +146,10 @@ test("/agents run <template> works without a workflow file; restarting cancels t
   mockConfig(null);
   mockPr();
   mockFiles();
+  // The app never saw this head's push: the commit names who pushed it (never an approver).
+  nock(API)
+    .get(`${R}/commits/${SHA1}`)
+    .reply(200, { sha: SHA1, author: { login: "Codertocat" }, committer: { login: "Codertocat" } });
   const once = await startRunFromCommand(app.services, args);
   await app.idle();
   const [first] = await loadRuns(app);
@@ -199,6 +203,10 @@ test("/agents run: a workflow of the file, every triggered one, or an error nami
   mockConfig(yaml);
   mockPr(apiPr());
   mockFiles();
+  // The app never saw this head's push: the commit names who pushed it (never an approver).
+  nock(API)
+    .get(`${R}/commits/${SHA1}`)
+    .reply(200, { sha: SHA1, author: { login: "Codertocat" }, committer: { login: "Codertocat" } });
   expect(await run(null)).toEqual({ started: [expect.any(String)] });
 
   mockConfig(null);

@@ -110,14 +110,91 @@ test("drafts are skipped unless the workflow says drafts: true", async () => {
   expect(nock.pendingMocks()).toEqual([]);
 });
 
-test("ready_for_review starts the run a draft did not get", async () => {
+/** GET /repos/{o}/{r}/commits/{sha}: the commit's author and committer accounts (null: no GitHub account). */
+function mockCommit(sha: string, author: string | null, committer: string | null) {
+  nock("https://api.github.com")
+    .get(`/repos/acme/widgets/commits/${sha}`)
+    .reply(200, {
+      sha,
+      author: author ? { login: author, type: "User" } : null,
+      committer: committer ? { login: committer, type: "User" } : null,
+    });
+}
+
+test("ready_for_review starts the run a draft did not get; a push never seen: the commit's committer", async () => {
   const app = await boot();
   answerCheckRuns();
   mockConfig(workflowYaml("pull_request:"));
   mockPr(apiPr({ draft: false }));
   mockFiles();
+  mockCommit(SHA1, "Codertocat", "mallory");
   await app.receive("pull_request", example("pull_request", "ready_for_review"));
   expect((await runRows(app)).map((r) => r.workflow_id)).toEqual(["review"]);
+  expect((await loadRuns(app)).map((r) => r.facts.github?.lastPusher)).toEqual(["mallory"]);
+  expect(nock.pendingMocks()).toEqual([]);
+});
+
+test("a synchronize that starts no run (draft) still names the pusher: ready_for_review's run has them", async () => {
+  const app = await boot();
+  answerCheckRuns();
+  const yaml = workflowYaml("pull_request:");
+  await openedRun(app, yaml, apiPr({ draft: true }));
+  // mallory pushes SHA2 to the draft: no run, no request beyond the PR and its files.
+  mockConfig(yaml);
+  mockPr(apiPr({ draft: true, head: { sha: SHA2, ref: "feature" } }));
+  nock("https://api.github.com").get(`${R2}/files`).query({ per_page: "100", page: "1" }).reply(200, []);
+  await app.receive(
+    "pull_request",
+    example("pull_request", "synchronize", {
+      pull_request: { head: { sha: SHA2 }, draft: true },
+      sender: { login: "mallory" },
+    }),
+  );
+  expect(await runRows(app)).toEqual([]);
+  expect(await app.services.github.effect(`pr:acme/widgets#${PR}@${SHA2}`, "pusher")).toEqual({
+    state: "done",
+    githubId: "mallory",
+    data: null,
+  });
+
+  // The author marks it ready: the run on SHA2 knows mallory pushed it (no commit lookup needed).
+  mockConfig(yaml);
+  mockPr(apiPr({ head: { sha: SHA2, ref: "feature" } }));
+  await app.receive(
+    "pull_request",
+    example("pull_request", "ready_for_review", { pull_request: { head: { sha: SHA2 } } }),
+  );
+  const runs = await loadRuns(app);
+  expect(runs.map((r) => [r.facts.headSha, r.facts.github?.lastPusher])).toEqual([[SHA2, "mallory"]]);
+
+  // A later push event for that SHA (a `reopened` by the author) does not rename its pusher: the first wins.
+  mockConfig(yaml);
+  mockPr(apiPr({ head: { sha: SHA2, ref: "feature" } }));
+  await app.receive(
+    "pull_request",
+    example("pull_request", "reopened", {
+      pull_request: { head: { sha: SHA2 } },
+      sender: { login: "Codertocat" },
+    }),
+  );
+  expect((await loadRuns(app)).map((r) => [r.status, r.facts.github?.lastPusher])).toEqual([
+    ["running", "mallory"],
+  ]);
+  expect((await app.services.github.effect(`pr:acme/widgets#${PR}@${SHA2}`, "pusher"))?.githubId).toBe(
+    "mallory",
+  );
+  expect(nock.pendingMocks()).toEqual([]);
+});
+
+test("a GitHub web-UI commit (committer web-flow) names its author as the pusher", async () => {
+  const app = await boot();
+  answerCheckRuns();
+  mockConfig(workflowYaml("pull_request:"));
+  mockPr(apiPr({ draft: false }));
+  mockFiles();
+  mockCommit(SHA1, "eve", "web-flow");
+  await app.receive("pull_request", example("pull_request", "ready_for_review"));
+  expect((await loadRuns(app)).map((r) => r.facts.github?.lastPusher)).toEqual(["eve"]);
   expect(nock.pendingMocks()).toEqual([]);
 });
 
@@ -245,10 +322,15 @@ test("a late delivery acts on the PR's current head, not the payload's", async (
   mockPr(apiPr({ head: { sha: SHA2, ref: "feature" } }));
   nock("https://api.github.com").get(`${R2}/files`).query({ per_page: "100", page: "1" }).reply(200, []);
   // `opened` for SHA1 arrives after the PR moved on to SHA2: the run is for SHA2, and whoever pushed SHA2 is
-  // unknown, so the author stands in (never the opener as "pusher" of a SHA they may not have pushed).
+  // unknown, so SHA2's committer stands in (never the opener as "pusher" of a SHA they may not have pushed).
+  mockCommit(SHA2, "Codertocat", "Codertocat");
   await app.receive("pull_request", opened({ sender: { login: "someone-else" } }));
   const [late] = await loadRuns(app);
   expect([late?.facts.headSha, late?.facts.github?.lastPusher]).toEqual([SHA2, "Codertocat"]);
+  // The opener is on record as SHA1's pusher only.
+  expect((await app.services.github.effect(`pr:acme/widgets#${PR}@${SHA1}`, "pusher"))?.githubId).toBe(
+    "someone-else",
+  );
 
   // SHA2's own `synchronize` names its pusher: the run starts again with the pusher on record.
   mockConfig(workflowYaml("pull_request:"));

@@ -14,28 +14,13 @@ import { fetchIssue, fetchPullRequest, type PullRequestView } from "../runs/gith
 import { cancelRuns, isOpen, runsOf, supersedeRuns } from "../runs/open-runs.js";
 import { chooseWorkflow } from "../runs/plan-for.js";
 import { changedPaths, prFilesAt } from "../runs/pr-files.js";
-import { issueFacts, knownPusher, pullRequestFacts, startRun } from "../runs/start-run.js";
+import { issueFacts, knownPusher, pullRequestFacts, recordPusher, startRun } from "../runs/start-run.js";
 import { checkEditedWorkflowFile } from "../runs/workflow-file-edit.js";
 import type { AppServices } from "../services.js";
 import type { HandlerOf } from "./job-types.js";
 
 /** Actions whose sender pushed the head SHA (and so never counts as an approver of it). */
-const PUSH_ACTIONS = new Set(["opened", "synchronize"]);
-
-/**
- * The pusher on record when the sender did not just push the head: the one an earlier run of that SHA knew;
- * on `reopened` else the reopener (who may have pushed before closing); else the PR author.
- */
-function lastPusherOf(
-  action: string,
-  sender: string,
-  runs: readonly RunState[],
-  pr: PullRequestView,
-): string | null {
-  const known = knownPusher(runs, pr.headSha, "");
-  if (known) return known;
-  return action === "reopened" ? sender || pr.author || null : pr.author || null;
-}
+const PUSH_ACTIONS = new Set(["opened", "reopened", "synchronize"]);
 
 /** Never a second open run for the same (subject, head SHA, workflow): `opened` and `labeled` arrive together. */
 function hasOpenRun(runs: readonly RunState[], workflowId: string, sha: string): boolean {
@@ -44,6 +29,8 @@ function hasOpenRun(runs: readonly RunState[], workflowId: string, sha: string):
 
 /**
  * `pull_request`: acts on the PR as the API reports it NOW (deliveries can be late or out of order).
+ * 0. opened / reopened / synchronize: the sender is recorded as the pusher of the payload's head SHA (if none
+ *    is yet), whether or not a run starts, so a later run of that SHA never lets them approve it.
  * 1. closed: unmerged cancels open runs; merged leaves them (deploy steps may still run).
  * 2. the default branch's workflow file; none: silent.
  * 3. unlabeled: cancels workflows whose last trigger label went.
@@ -60,6 +47,7 @@ export const handlePullRequest: HandlerOf<"pull_request"> = async (s, job) => {
     await cancelRuns(s, open, job.sender || null, "the pull request was closed");
     return;
   }
+  if (PUSH_ACTIONS.has(job.action)) await recordPusher(s, repo.fullName, number, job.headSha, job.sender);
 
   const config = await loadWorkflowConfig(s, repo);
   if (config.kind === "none") return;
@@ -107,23 +95,22 @@ export const handlePullRequest: HandlerOf<"pull_request"> = async (s, job) => {
     { baseRef: pr.baseRef, labels: pr.labels, changedFiles: changedPaths(files), draft: pr.draft },
     job.label,
   );
-  const pusherKnown = PUSH_ACTIONS.has(job.action) && job.headSha === pr.headSha;
-  const lastPusher = pusherKnown ? job.sender : lastPusherOf(job.action, job.sender, runs, pr);
+  if (ids.length === 0) return;
+  const lastPusher = await knownPusher(s, repo, pr, runs);
   const facts = pullRequestFacts(repo, pr, files, lastPusher);
   for (const id of ids) {
     if (hasOpenRun(runs, id, pr.headSha)) {
-      // A late delivery started this SHA's run before its pusher was known: the pusher must never approve it,
-      // so the run starts again with the pusher on record.
+      // A late delivery started this SHA's run before its push event named the pusher: the pusher must never
+      // approve it, so the run starts again with the pusher on record.
       const stale = runs.filter(
         (r) =>
           isOpen(r) &&
           r.plan.workflowId === id &&
           r.facts.headSha === pr.headSha &&
-          pusherKnown &&
-          r.facts.github?.lastPusher !== job.sender,
+          r.facts.github?.lastPusher !== lastPusher,
       );
       if (stale.length === 0) continue;
-      await cancelRuns(s, stale, null, `restarted: @${job.sender} pushed ${pr.headSha.slice(0, 7)}`);
+      await cancelRuns(s, stale, null, `restarted: @${lastPusher} pushed ${pr.headSha.slice(0, 7)}`);
     }
     const chosen = chooseWorkflow(s, config.file, id);
     if (chosen) await startRun(s, chosen.plan, facts, job.sender, `pull_request.${job.action}`);
@@ -189,7 +176,7 @@ export const handleCheckSuiteRerequested: HandlerOf<"check_suite_rerequested"> =
     reason,
   );
   const files = await prFilesAt(s, { ...repoKey(repo), number, headSha });
-  const facts = pullRequestFacts(repo, pr, files, knownPusher(onSha, headSha, pr.author));
+  const facts = pullRequestFacts(repo, pr, files, await knownPusher(s, repo, pr, onSha));
   const file = config.kind === "valid" ? config.file : null;
   for (const id of workflowIds) {
     const chosen = chooseWorkflow(s, file, id);

@@ -90,7 +90,7 @@ export async function startRunFromCommand(
         repo,
         pr,
         await prFilesAt(s, { ...repoKey(repo), number, headSha: pr.headSha }),
-        knownPusher(runs, pr.headSha, pr.author),
+        await knownPusher(s, repo, pr, runs),
       )
     : issueFacts(repo, issue as IssueView);
   const started: string[] = [];

@@ -35,10 +35,45 @@ function labelNames(labels: Labels | undefined): string[] {
   });
 }
 
+/** PRs read in the last few seconds, per app: a gate evaluated right after its run started reuses the read. */
+const recentPulls = new WeakMap<
+  AppServices,
+  Map<string, { readonly at: number; readonly view: PullRequestView }>
+>();
+const RECENT_MS = 5000;
+
+/**
+ * The PR as read from the API at most `maxAgeMs` ago, once: a gate that starts waiting right after its run was
+ * created reuses the read that created it; every later evaluation reads the PR again.
+ */
+export function recentPullRequest(
+  s: AppServices,
+  repo: Pick<JobRepo, "owner" | "name">,
+  number: number,
+  maxAgeMs = RECENT_MS,
+): PullRequestView | null {
+  const key = `${repo.owner}/${repo.name}#${number}`;
+  const hit = recentPulls.get(s)?.get(key);
+  recentPulls.get(s)?.delete(key);
+  return hit && s.now() - hit.at <= maxAgeMs ? hit.view : null;
+}
+
 /** GET /repos/{owner}/{repo}/pulls/{n}. */
 export async function fetchPullRequest(
   s: AppServices,
-  repo: JobRepo,
+  repo: Pick<JobRepo, "installationId" | "owner" | "name">,
+  number: number,
+): Promise<PullRequestView> {
+  const view = await readPullRequest(s, repo, number);
+  let recent = recentPulls.get(s);
+  if (!recent) recentPulls.set(s, (recent = new Map()));
+  recent.set(`${repo.owner}/${repo.name}#${number}`, { at: s.now(), view });
+  return view;
+}
+
+async function readPullRequest(
+  s: AppServices,
+  repo: Pick<JobRepo, "installationId" | "owner" | "name">,
   number: number,
 ): Promise<PullRequestView> {
   const octokit = await s.octokit(repo.installationId);

@@ -62,13 +62,56 @@ export function issueFacts(repo: JobRepo, issue: IssueView): RunFacts {
   };
 }
 
+/** The effects-ledger subject naming who pushed a PR's head SHA (no run: a push may start none). */
+function pushSubject(repo: string, number: number, sha: string): string {
+  return `pr:${repo}#${number}@${sha}`;
+}
+
 /**
- * Who pushed `sha` as far as we know: a run on that SHA remembers it; else the PR author (who never approves
- * anyway). Used for actions whose sender is not the pusher (labeled, ready_for_review, re-runs).
+ * Records `sender` as the pusher of the PR's `sha` unless one is on record: the first push event
+ * (`opened`, `reopened`, `synchronize`) of a SHA names its pusher, whether or not a run starts.
  */
-export function knownPusher(runs: readonly RunState[], sha: string, author: string): string | null {
-  const earlier = runs.find((r) => r.facts.headSha === sha && r.facts.github?.lastPusher);
-  return earlier?.facts.github?.lastPusher ?? (author || null);
+export async function recordPusher(
+  s: AppServices,
+  repo: string,
+  number: number,
+  sha: string,
+  sender: string,
+): Promise<void> {
+  if (!sha || !sender) return;
+  const subject = pushSubject(repo, number, sha);
+  if (await s.github.effect(subject, "pusher")) return;
+  await s.github.putEffect(subject, "pusher", { state: "done", githubId: sender, data: null }, s.now());
+}
+
+/**
+ * Who pushed the PR's head SHA (never an approver of it): the ledger's record of its push event; else the one a
+ * run on that SHA knew; else (the app missed the push) fail closed on the commit itself: its committer's login,
+ * or its author's when GitHub's web UI committed it or the committer has no account; else the PR author.
+ */
+export async function knownPusher(
+  s: AppServices,
+  repo: JobRepo,
+  pr: Pick<PullRequestView, "number" | "headSha" | "author">,
+  runs: readonly RunState[],
+): Promise<string | null> {
+  const recorded = await s.github.effect(pushSubject(repo.fullName, pr.number, pr.headSha), "pusher");
+  if (recorded?.githubId) return recorded.githubId;
+  const earlier = runs.find((r) => r.facts.headSha === pr.headSha && r.facts.github?.lastPusher);
+  if (earlier?.facts.github?.lastPusher) return earlier.facts.github.lastPusher;
+  const octokit = await s.octokit(repo.installationId);
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}", {
+    owner: repo.owner,
+    repo: repo.name,
+    ref: pr.headSha,
+  });
+  const committer = data.committer?.login;
+  const login = (committer && committer !== "web-flow" ? committer : null) ?? data.author?.login ?? null;
+  s.log.info(
+    { repo: repo.fullName, number: pr.number, sha: pr.headSha, pusher: login },
+    "pusher of the head not on record: taking the commit's committer",
+  );
+  return login || pr.author || null;
 }
 
 /**
