@@ -219,6 +219,8 @@ export function webhookJob(event: string, input: unknown, appId: number, now: nu
     case "pull_request_review": {
       if (action !== "submitted" && action !== "dismissed")
         return { ignored: `pull_request_review.${action} is not used` };
+      // A bot's review never counts for a gate (our own PR reviews come back as these events too).
+      if (isBot(path(payload, "review", "user")) || senderBot) return { ignored: "a review by a bot" };
       const number = num(path(payload, "pull_request", "number"));
       if (number === null) return { ignored: "review without a PR number" };
       return { job: { type: "review", repo, number } };

@@ -653,28 +653,27 @@ export function mockToGate(head: string, patch: string, ids: CheckIds, review: u
   mockWorkflow(STANDARD_YAML);
   mockPull({ head });
   mockFiles(patch, patch === PATCH_V1 ? "blob-v1" : "blob-v2");
-  mockCreateCheckRun(ids.agents, agentsStarted(head));
   mockCreateCheckRun(ids.review, reviewPhase(head, patch === PATCH_V1 ? 1 : 2));
   nock(API)
     .post(`${R}/pulls/${PR}/reviews`, body(review))
     .reply(200, { id: 900 + ids.agents });
-  mockGateReads([], head);
-  mockUpdateCheckRun(ids.agents, agentsWaiting(head));
+  // The gate starts waiting milliseconds after the PR was read: that read is reused, only reviews are fetched.
+  mockReviews([]);
+  // `agents` and the approval phase wait one interval before they are created: by then the gate waits.
+  mockCreateCheckRun(ids.agents, agentsCreatedWaiting(head));
   mockCreateCheckRun(ids.approval, approvalWaiting(head));
   return [
     [`GET ${CONTENTS}?ref=main`],
     [`GET ${R}/pulls/${PR}`],
     [`GET ${R}/pulls/${PR}/files?per_page=100&page=1`],
-    [`POST ${R}/check-runs`],
-    [
-      `POST ${R}/check-runs`,
-      `POST ${R}/pulls/${PR}/reviews`,
-      `GET ${R}/pulls/${PR}`,
-      `GET ${R}/pulls/${PR}/reviews?per_page=100`,
-    ],
-    [`PATCH ${R}/check-runs/${ids.agents}`],
-    [`POST ${R}/check-runs`],
+    [`POST ${R}/check-runs`, `POST ${R}/pulls/${PR}/reviews`, `GET ${R}/pulls/${PR}/reviews?per_page=100`],
+    [`POST ${R}/check-runs`, `POST ${R}/check-runs`],
   ];
+}
+
+/** `agents` created once its run waits at the gate (it waits one interval before it is first created). */
+export function agentsCreatedWaiting(head: string) {
+  return { name: "agents", head_sha: head, external_id: externalId(), ...agentsWaiting(head) };
 }
 
 /**

@@ -64,12 +64,11 @@ describe.each(["sqlite", "postgres"] as const)("end to end on %s", (database) =>
     expectSegments(requests(h), [
       ...opened,
       // The new run as on `opened` (its review posts only the new finding) …
-      ...pushed.slice(0, 5),
+      ...pushed.slice(0, 4),
       // … the old run's open check runs completed `cancelled` (the review phase had completed: left alone) …
-      [`PATCH ${R}/check-runs/${OLD.agents}`],
-      [`PATCH ${R}/check-runs/${OLD.approval}`],
-      // … then the new run's gate waits.
-      ...pushed.slice(5),
+      [`PATCH ${R}/check-runs/${OLD.agents}`, `PATCH ${R}/check-runs/${OLD.approval}`],
+      // … then, one interval on, the new run's `agents` and approval phase, its gate waiting.
+      ...pushed.slice(4),
     ]);
 
     const [oldRun, newRun] = await runsOfPr(h);

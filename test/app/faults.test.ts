@@ -324,8 +324,7 @@ const gatedStart: Sent[] = [
     title: "0 of 1 steps finished",
     summary: stepsSummary([["`approval`", "running", "—", "—", "—"]]),
   }),
-  { method: "GET", path: `${R}/pulls/${PR}` },
-  ...gateWaiting(100, 101, `needs 1 approval on ${SHORT}`, true),
+  // The PR was read a moment ago (run creation): the gate reuses it and reads only the reviews.
   { method: "GET", path: `${R}/pulls/${PR}/reviews?per_page=100` },
   ...gateWaiting(100, 101, `needs 1 more approval on ${SHORT}`),
 ];

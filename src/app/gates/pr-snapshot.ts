@@ -1,5 +1,6 @@
 import type { GateReview } from "../../core/gate-facts.js";
 import type { RunState } from "../../core/run-state.js";
+import { recentPullRequest } from "../runs/github-subjects.js";
 import type { AppServices } from "../services.js";
 
 /** The PR or issue as GitHub has it now: never trusted from the webhook or the stored run. */
@@ -45,14 +46,21 @@ export async function itemSnapshot(s: AppServices, run: RunState): Promise<ItemS
   }
   const octokit = await s.octokitFor(run);
   const repo = { owner: gh.owner, repo: gh.name, pull_number: number };
-  const { data: pr } = await octokit.rest.pulls.get(repo);
+  // A read of the PR from the last few seconds (its run was just created) is as good as a new one.
+  const recent = recentPullRequest(s, { owner: gh.owner, name: gh.name }, number);
+  let pr: { headSha: string; author: string; state: string };
+  if (recent) pr = recent;
+  else {
+    const { data } = await octokit.rest.pulls.get(repo);
+    pr = { headSha: data.head.sha, author: data.user?.login ?? "", state: data.state };
+  }
   const reviews = (await octokit.paginate(octokit.rest.pulls.listReviews, {
     ...repo,
     per_page: 100,
   })) as ApiReview[];
   return {
-    headSha: pr.head.sha,
-    author: pr.user?.login ?? "",
+    headSha: pr.headSha,
+    author: pr.author,
     open: pr.state === "open",
     reviews: reviews.flatMap(toReview),
   };

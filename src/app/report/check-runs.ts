@@ -129,8 +129,9 @@ async function syncCheckRun(c: ReportContext, t: Target, effect: Effect | null):
     s.github.putEffect(run.id, key, { state: "done", githubId: id, data: { ...data } }, s.now());
 
   let id = effect?.state === "done" ? effect.githubId : null;
-  // A phase that is still running waits one interval before it is created: if it finishes by then, one request.
-  if (id === null && !effect && !completed && t.externalId !== run.id && c.deferCreate(key)) return;
+  // A check run still in progress waits one interval before it is created: if the phase finishes (or `agents`
+  // reaches a waiting gate) by then, it is created as it is then, in one request.
+  if (id === null && !effect && !completed && c.deferCreate(key)) return;
   if (id === null) {
     const first = batches()[0];
     const created = await findOrCreate<FoundCheckRun>(

@@ -185,6 +185,7 @@ export class Reporter {
         mayUpdate: (key) =>
           (now && key === OVERALL_KEY) || this.waitFor(lane, key, lane.lastWrite.get(key)) <= 0,
         deferCreate: (key) => {
+          if (now && key === OVERALL_KEY) return false;
           const first = lane.firstWanted.get(key) ?? performance.now();
           lane.firstWanted.set(key, first);
           return this.waitFor(lane, key, first) > 0;
