@@ -130,3 +130,53 @@ export function overallCheckRun(run: RunState, opts: PresentOptions = {}): Check
   const conclusion = verdict === "pass" ? "success" : verdict === "fail" ? "failure" : "cancelled";
   return { name, status: "completed", conclusion, output, actions: [] };
 }
+
+/** Another workflow run on the same commit, as its own `agents` check would show it. */
+export interface SiblingRun {
+  readonly name: string;
+  readonly view: CheckRunView;
+}
+
+/**
+ * The `agents` check of a run with the other workflow runs on the same commit taken into account. Every run posts
+ * a check named `agents` on its head SHA, and GitHub judges a required check by the newest one of that name: so
+ * one run's `agents` may read `success` only when no other run on the commit failed or is still open — else a run
+ * without gates (`/agents run code-review`) could turn the required check green over a run waiting for approval.
+ * Cancelled and superseded runs don't count.
+ *
+ * @example combineOverall(overallCheckRun(run), [{ name: "Delivery", view: overallCheckRun(other) }])
+ */
+export function combineOverall(own: CheckRunView, others: readonly SiblingRun[]): CheckRunView {
+  if (own.status === "completed" && own.conclusion !== "success") return own;
+  const failed = others.filter((o) => o.view.status === "completed" && o.view.conclusion === "failure");
+  const open = others.filter((o) => o.view.status !== "completed");
+  const list = (runs: readonly SiblingRun[]) => runs.map((o) => `**${cellText(o.name, 80)}**`).join(", ");
+  if (failed.length > 0) {
+    const [first] = failed as [SiblingRun];
+    return {
+      name: own.name,
+      status: "completed",
+      conclusion: "failure",
+      output: {
+        title: plainTitle(`Failed: workflow ${first.name} on this commit`),
+        summary: fitMarkdown(
+          `${own.output.summary}\n\n**Also on this commit:** ${list(failed)} failed; \`agents\` passes only when every workflow run on the commit does.`,
+        ),
+      },
+      actions: [],
+    };
+  }
+  if (own.status !== "completed" || open.length === 0) return own;
+  const [first] = open as [SiblingRun];
+  return {
+    name: own.name,
+    status: "in_progress",
+    output: {
+      title: plainTitle(`Waiting for workflow ${first.name} on this commit`),
+      summary: fitMarkdown(
+        `${own.output.summary}\n\n**Also on this commit:** ${list(open)} still running or waiting; \`agents\` passes only when every workflow run on the commit does.`,
+      ),
+    },
+    actions: [],
+  };
+}

@@ -19,7 +19,13 @@ export {
   fingerprintsIn,
 } from "./finding-fingerprint.js";
 export { gateApprovers, type WaitingGate, waitingGates } from "./gate-text.js";
-export { gatingScope, OVERALL_CHECK_NAME, overallCheckRun } from "./overall-check-run.js";
+export {
+  combineOverall,
+  gatingScope,
+  OVERALL_CHECK_NAME,
+  overallCheckRun,
+  type SiblingRun,
+} from "./overall-check-run.js";
 export { type PresentOptions, phaseCheckRun } from "./phase-check-run.js";
 export { providersOf, stepFindings } from "./phase-findings.js";
 export {

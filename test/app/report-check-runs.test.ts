@@ -475,3 +475,37 @@ test("resume after a restart: an update the old process never sent goes out once
   await h.idle();
   expect(nock.pendingMocks()).toEqual([]);
 });
+
+test("two workflow runs on one commit: a run without gates cannot turn `agents` green while the other waits", async () => {
+  h = await startApp({ reporting: true });
+  // The repo's workflow waits for an approval on this commit (stored: the reporter finds it by SHA) …
+  const gated = ReportedRun.of(h, plan, { id: "run-a" })
+    .succeed("code-review")
+    .succeed("security")
+    .wait("approval");
+  await h.services.store.createRun(gated.state);
+  // … and `/agents run code-review` on the same commit passes at once.
+  const quick = ReportedRun.of(h, planOf({ review: { name: "Review", steps: ["lint:review"] } }), {
+    id: "run-b",
+  });
+  await h.services.store.createRun(quick.state);
+  quick.succeed("lint");
+  const sent: Record<string, unknown>[] = [];
+  nock(API)
+    .post(`${R}/check-runs`, (b) => {
+      sent.push(b);
+      return true;
+    })
+    .times(2)
+    .reply(201, { id: 5 });
+  quick.report();
+  await h.idle();
+  expect(nock.pendingMocks()).toEqual([]);
+  const agents = sent.find((b) => b.name === "agents");
+  expect(agents).toMatchObject({
+    external_id: "run-b",
+    status: "in_progress",
+    output: { title: `Waiting for workflow ${gated.state.plan.name} on this commit` },
+  });
+  expect(agents).not.toHaveProperty("conclusion");
+});

@@ -1,11 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { CHECK_OUTPUT_MAX } from "../../src/core/check-run.js";
+import { CHECK_OUTPUT_MAX, type CheckRunView } from "../../src/core/check-run.js";
 import type { Finding } from "../../src/core/finding.js";
 import { phaseStatus } from "../../src/core/phase-status.js";
 import type { RunPlan } from "../../src/core/plan.js";
 import {
   actionCommands,
   annotationBatches,
+  combineOverall,
   findingFingerprint,
   fingerprintsIn,
   overallCheckRun,
@@ -665,6 +666,60 @@ describe("GitHub's size limits on check-run output", () => {
     expect(text.length).toBeLessThanOrEqual(CHECK_OUTPUT_MAX);
     expect(text.endsWith("\n~~~\n\n**… cut here: GitHub's size limit.** The dashboard shows the rest.")).toBe(
       true,
+    );
+  });
+});
+
+describe("combineOverall: every workflow run on the commit must pass", () => {
+  const view = (status: "in_progress" | "success" | "failure" | "cancelled"): CheckRunView =>
+    status === "in_progress"
+      ? { name: "agents", status, output: { title: "Running", summary: "own" }, actions: [] }
+      : {
+          name: "agents",
+          status: "completed",
+          conclusion: status,
+          output: { title: status, summary: "own" },
+          actions: [],
+        };
+
+  test("alone, or with siblings that passed or were cancelled: the run's own verdict", () => {
+    expect(combineOverall(view("success"), [])).toEqual(view("success"));
+    expect(combineOverall(view("success"), [{ name: "Docs", view: view("success") }])).toEqual(
+      view("success"),
+    );
+    expect(combineOverall(view("success"), [{ name: "Old", view: view("cancelled") }])).toEqual(
+      view("success"),
+    );
+  });
+
+  test("a green run next to one waiting for approval stays in progress, naming it", () => {
+    expect(combineOverall(view("success"), [{ name: "Delivery", view: view("in_progress") }])).toEqual({
+      name: "agents",
+      status: "in_progress",
+      output: {
+        title: "Waiting for workflow Delivery on this commit",
+        summary:
+          "own\n\n**Also on this commit:** **Delivery** still running or waiting; `agents` passes only when every workflow run on the commit does.",
+      },
+      actions: [],
+    });
+  });
+
+  test("a sibling's failure fails it; the run's own failure or progress stands as it is", () => {
+    const failed = combineOverall(view("success"), [{ name: "Delivery", view: view("failure") }]);
+    expect(failed).toMatchObject({
+      status: "completed",
+      conclusion: "failure",
+      output: { title: "Failed: workflow Delivery on this commit" },
+    });
+    expect(combineOverall(view("in_progress"), [{ name: "Delivery", view: view("failure") }])).toMatchObject({
+      conclusion: "failure",
+    });
+    expect(combineOverall(view("failure"), [{ name: "Delivery", view: view("in_progress") }])).toEqual(
+      view("failure"),
+    );
+    expect(combineOverall(view("in_progress"), [{ name: "Delivery", view: view("in_progress") }])).toEqual(
+      view("in_progress"),
     );
   });
 });

@@ -3,9 +3,11 @@ import {
   ANNOTATIONS_PER_REQUEST,
   type CheckAnnotation,
   type CheckRunView,
+  combineOverall,
   findingFingerprint,
   overallCheckRun,
   phaseCheckRun,
+  type SiblingRun,
   stepFindings,
   toAnnotation,
 } from "../../core/present.js";
@@ -99,7 +101,8 @@ export async function syncCheckRuns(c: ReportContext): Promise<void> {
   const { run } = c;
   const opts = presentOptions(c);
   const effects = await c.s.github.effects(run.id, "check:");
-  const targets: Target[] = [{ view: overallCheckRun(run, opts), externalId: run.id, findings: [] }];
+  const overall = combineOverall(overallCheckRun(run, opts), await siblingRuns(c));
+  const targets: Target[] = [{ view: overall, externalId: run.id, findings: [] }];
   for (const phase of run.plan.phases) {
     const view = phaseCheckRun(run, phase, opts);
     if (!effects.has(`check:${view.name}`) && (view.status === "queued" || run.status === "cancelled"))
@@ -115,6 +118,20 @@ export async function syncCheckRuns(c: ReportContext): Promise<void> {
     }
   }
   if (failure) throw failure;
+}
+
+/** The other workflow runs on this run's head SHA that still count (not cancelled or superseded). */
+export async function siblingRuns(c: Pick<ReportContext, "s" | "run">): Promise<SiblingRun[]> {
+  const { run } = c;
+  const ids = await c.s.github.runIdsForSha(run.facts.repo, run.facts.headSha);
+  const out: SiblingRun[] = [];
+  for (const id of ids) {
+    if (id === run.id) continue;
+    const other = await c.s.store.loadRun(id);
+    if (!other || other.status === "cancelled") continue;
+    out.push({ name: other.plan.name, view: overallCheckRun(other) });
+  }
+  return out;
 }
 
 async function syncCheckRun(c: ReportContext, t: Target, effect: Effect | null): Promise<void> {

@@ -1,4 +1,4 @@
-import { OVERALL_CHECK_NAME } from "../../core/present.js";
+import { OVERALL_CHECK_NAME, overallCheckRun } from "../../core/present.js";
 import type { RunCommand } from "../../core/run-event.js";
 import { type RunState, type RunStatus, TERMINAL_RUN_STATES } from "../../core/run-state.js";
 import type { AppServices } from "../services.js";
@@ -43,13 +43,35 @@ const MAX_RETRY_MS = 10 * 60_000;
  */
 export class Reporter {
   private readonly lanes = new Map<string, Lane>();
+  /** Each open run's `agents` verdict as last seen, to tell runs on the same commit when it changes. */
+  private readonly verdicts = new Map<string, string>();
   private stopped = false;
 
   constructor(private readonly s: AppServices) {}
 
   onChange(run: RunState, _commands: readonly RunCommand[]): void {
     const lane = this.laneFor(run);
-    if (lane) this.schedule(lane);
+    if (!lane) return;
+    this.schedule(lane);
+    // Other runs on the same commit fold this run's verdict into their `agents` check: tell them it changed.
+    const v = overallCheckRun(run);
+    const verdict = `${v.status}/${v.conclusion ?? ""}`;
+    if (run.facts.source === "pull_request" && this.verdicts.get(run.id) !== verdict) {
+      if (TERMINAL_RUN_STATES.has(run.status)) this.verdicts.delete(run.id);
+      else this.verdicts.set(run.id, verdict);
+      this.s.background
+        .track(this.touchSiblings(run))
+        .catch((err) => this.s.log.error({ err, runId: run.id }, "reporting runs on the same commit failed"));
+    }
+  }
+
+  private async touchSiblings(run: RunState): Promise<void> {
+    for (const id of await this.s.github.runIdsForSha(run.facts.repo, run.facts.headSha)) {
+      if (id === run.id) continue;
+      const other = await this.s.store.loadRun(id);
+      const lane = other && other.status !== "cancelled" ? this.laneFor(other) : null;
+      if (lane) this.schedule(lane);
+    }
   }
 
   /**
