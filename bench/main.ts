@@ -1,4 +1,5 @@
 import { benchEngine, engineLine } from "./engine-bench.js";
+import { printGitHubAppBench } from "./github-app-bench.js";
 import { benchParse, parseLine } from "./parse-bench.js";
 import { benchReview, reviewLines } from "./review-bench.js";
 
@@ -32,3 +33,6 @@ console.log(`  ${parseLine(200, benchParse(200))}`);
 // Targets (issue #4): re-review after a 1-file push ≤ 15% of a full review's tokens; unchanged re-run 0 tokens.
 console.log("phasegate bench — model review tokens");
 for (const line of reviewLines(await benchReview())) console.log(`  ${line}`);
+
+// Targets (issue #3): ≤ 15 GitHub requests (≤ 8 writes) per standard run; webhook acknowledgement p99 ≤ 50 ms.
+await printGitHubAppBench();
