@@ -210,7 +210,10 @@ export class Reporter {
           if (now && key === OVERALL_KEY) return false;
           const first = lane.firstWanted.get(key) ?? performance.now();
           lane.firstWanted.set(key, first);
-          return this.waitFor(lane, key, first) > 0;
+          // A phase waits two intervals: a merge or deploy paced one second behind `agents` finishes by then
+          // and its check run is created once, finished. `agents` waits one.
+          const extra = key === OVERALL_KEY ? 0 : this.s.tuning.checkRunIntervalMs;
+          return this.waitFor(lane, key, first + extra) > 0;
         },
         wrote: (key) => lane.lastWrite.set(key, performance.now()),
       };
