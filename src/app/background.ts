@@ -4,7 +4,6 @@
  */
 export class Background {
   private readonly running = new Set<Promise<unknown>>();
-  private readonly waiters: (() => boolean)[] = [];
 
   /** Runs `work` in the background; returns its promise (already tracked). */
   track<T>(work: Promise<T>): Promise<T> {

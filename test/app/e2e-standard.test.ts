@@ -4,7 +4,6 @@ import {
   APPROVER,
   AUTHOR,
   agentsPassed,
-  agentsStarted,
   approvalPassed,
   approvedReview,
   auditAfterStart,

@@ -65,8 +65,8 @@ export async function fetchPullRequest(
   number: number,
 ): Promise<PullRequestView> {
   const view = await readPullRequest(s, repo, number);
-  let recent = recentPulls.get(s);
-  if (!recent) recentPulls.set(s, (recent = new Map()));
+  const recent = recentPulls.get(s) ?? new Map();
+  recentPulls.set(s, recent);
   recent.set(`${repo.owner}/${repo.name}#${number}`, { at: s.now(), view });
   return view;
 }
