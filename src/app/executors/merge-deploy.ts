@@ -2,9 +2,9 @@ import { checksVerdict } from "../../core/checks-verdict.js";
 import type { GitHubFacts, RunState, StepOutput } from "../../core/run-state.js";
 import type { StepExecutor, StepResult } from "../../engine/ports.js";
 import { GitHubWriteUncertainError } from "../../github/errors.js";
+import { githubMessage, httpStatus } from "../../github/request-error.js";
 import { readChecks } from "../deploy/checks.js";
 import { createDeployment, findDeployment } from "../deploy/deployments-api.js";
-import { githubMessage, httpStatus } from "../deploy/request-error.js";
 import type { AppServices } from "../services.js";
 
 function githubOf(run: RunState): GitHubFacts {

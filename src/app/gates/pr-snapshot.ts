@@ -1,5 +1,6 @@
 import type { GateReview } from "../../core/gate-facts.js";
 import type { RunState } from "../../core/run-state.js";
+import { isBot } from "../../core/webhook-job.js";
 import { recentPullRequest } from "../runs/github-subjects.js";
 import type { AppServices } from "../services.js";
 
@@ -29,7 +30,7 @@ function toReview(r: ApiReview): GateReview[] {
       state: r.state as GateReview["state"],
       commitId: r.commit_id ?? "",
       submittedAt: Number.isFinite(submittedAt) ? submittedAt : 0,
-      bot: r.user.type === "Bot" || r.user.login.endsWith("[bot]"),
+      bot: isBot(r.user),
     },
   ];
 }

@@ -1,4 +1,5 @@
 import type { RepoPermission } from "../../core/gate-facts.js";
+import { httpStatus } from "../../github/request-error.js";
 import type { AppServices } from "../services.js";
 import { TtlCache } from "./ttl-cache.js";
 
@@ -29,11 +30,6 @@ function caches(s: AppServices): Caches {
   return c;
 }
 
-function statusOf(err: unknown): number | undefined {
-  const status = (err as { status?: unknown } | null)?.status;
-  return typeof status === "number" ? status : undefined;
-}
-
 const ROLES: ReadonlySet<string> = new Set(["admin", "maintain", "write", "triage", "read"]);
 
 /**
@@ -62,7 +58,7 @@ export function repoPermission(s: AppServices, repo: RepoRef, login: string): Pr
       );
       return toPermission(data as { role_name?: unknown; permission?: unknown });
     } catch (err) {
-      if (statusOf(err) === 404) return "none";
+      if (httpStatus(err) === 404) return "none";
       throw err;
     }
   });
@@ -91,7 +87,7 @@ export function isTeamMember(
       });
       return (data as { state?: unknown }).state === "active";
     } catch (err) {
-      const status = statusOf(err);
+      const status = httpStatus(err);
       if (status === 404) return false;
       if (status === 403) {
         s.log.warn(

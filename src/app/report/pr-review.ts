@@ -2,9 +2,9 @@ import type { PhasePlan } from "../../core/plan.js";
 import { fingerprintsIn, type ReviewPayload, reviewPayload } from "../../core/present.js";
 import { isTerminal } from "../../core/run-state.js";
 import { GitHubWriteUncertainError } from "../../github/errors.js";
+import { httpStatus } from "../../github/request-error.js";
 import { prFiles } from "../runs/pr-files.js";
 import { diffLines } from "./diff-lines.js";
-import { httpStatus } from "./http-status.js";
 import { findOrCreate } from "./ledger-write.js";
 import type { ReportContext } from "./report-context.js";
 
