@@ -38,10 +38,12 @@ const otherAppCompleted = () => example("check_run", "completed", { check_run: {
 
 test("checks step waits while a named check runs, then a completed check run of another app resolves it", async () => {
   const h = await app();
-  checksOnGitHub(
-    [{ name: "ci / test", status: "in_progress", conclusion: null }],
-    [{ context: "lint", state: "success" }],
-  );
+  // Read by the step, then once more as it starts waiting (a check may have finished in between).
+  for (let i = 0; i < 2; i++)
+    checksOnGitHub(
+      [{ name: "ci / test", status: "in_progress", conclusion: null }],
+      [{ context: "lint", state: "success" }],
+    );
   let run = await createRun(h, plan);
   expect(run.steps.get("ci")).toMatchObject({
     status: "waiting",
@@ -74,6 +76,7 @@ test("checks step waits while a named check runs, then a completed check run of 
 
 test("a failing named check fails the waiting step naming it; a status event triggers the look", async () => {
   const h = await app();
+  checksOnGitHub([], []);
   checksOnGitHub([], []);
   await createRun(h, plan);
   expect((await load(h)).steps.get("ci")?.output?.summary).toBe(
@@ -162,12 +165,32 @@ test("withChecks: a tests step's findings stay, and its named checks decide (wai
 test("a check that completes while another named check still runs: the step keeps waiting with a new summary", async () => {
   const h = await app();
   checksOnGitHub([], []);
+  checksOnGitHub([], []);
   await createRun(h, plan);
   checksOnGitHub([{ name: "ci / test", status: "completed", conclusion: "success" }], []);
   await h.receive("check_run", otherAppCompleted());
   expect((await load(h)).steps.get("ci")).toMatchObject({
     status: "waiting",
     output: { summary: "waiting for lint (not reported yet)" },
+  });
+  expect(nock.pendingMocks()).toEqual([]);
+});
+
+test("a check that finished while the step was being parked is seen: the step looks once more as it starts waiting", async () => {
+  const h = await app();
+  checksOnGitHub(
+    [{ name: "ci / test", status: "in_progress", conclusion: null }],
+    [{ context: "lint", state: "success" }],
+  );
+  // Its check_run webhook came before the step waited, so nothing else will tell: the second look does.
+  checksOnGitHub(
+    [{ name: "ci / test", status: "completed", conclusion: "success" }],
+    [{ context: "lint", state: "success" }],
+  );
+  const run = await createRun(h, plan);
+  expect(run.steps.get("ci")).toMatchObject({
+    status: "succeeded",
+    output: { summary: "ci / test, lint passed" },
   });
   expect(nock.pendingMocks()).toEqual([]);
 });

@@ -1,5 +1,6 @@
 import type { RunCommand } from "../../core/run-event.js";
 import type { RunState } from "../../core/run-state.js";
+import { handleChecksChanged } from "../jobs/deployments.js";
 import type { AppServices } from "../services.js";
 import { settleProtectionRequests } from "./protection.js";
 import { needsRollback, rollBack } from "./rollback.js";
@@ -12,7 +13,24 @@ const rollingBack = new WeakMap<AppServices, Set<string>>();
  * once; runs only when a phase changed (a step moved), which is when either can have become due.
  */
 export function deploymentsOnChange(s: AppServices, run: RunState, commands: readonly RunCommand[]): void {
-  if (!run.facts.github || !commands.some((c) => c.type === "phase-changed")) return;
+  const gh = run.facts.github;
+  if (!gh || !commands.some((c) => c.type === "phase-changed")) return;
+  // A check that finished between the step's read and its parking as `waiting` sent its webhook too early to
+  // count: look once more now that the step waits.
+  if (commands.some((c) => c.type === "await" && c.waitingFor === "checks")) {
+    const repo = {
+      owner: gh.owner,
+      name: gh.name,
+      fullName: run.facts.repo,
+      installationId: gh.installationId,
+      defaultBranch: gh.defaultBranch,
+    };
+    s.background.track(
+      handleChecksChanged(s, { type: "checks_changed", repo, sha: run.facts.headSha }, "").catch((err) =>
+        s.log.error({ err, runId: run.id }, "looking at the checks again failed"),
+      ),
+    );
+  }
   const started = rollingBack.get(s) ?? new Set<string>();
   rollingBack.set(s, started);
   for (const p of run.plan.steps) {
