@@ -14,8 +14,10 @@ const examples = createRequire(import.meta.url)(
 ) as readonly Example[];
 
 /**
- * GitHub's own example payload of `event`/`action` (@octokit/webhooks-examples), adapted as the test harness's
- * `example()` does: repository acme/widgets (default branch main), installation 42; `patch` deep-merges over it.
+ * GitHub's own example payload of `event`/`action` (@octokit/webhooks-examples), adapted: repository acme/widgets
+ * (default branch main), installation 42; `patch` deep-merges over it. The tests' harness uses this one too.
+ *
+ * @example example("pull_request", "opened", { pull_request: { number: 7 } })
  */
 export function example(event: string, action: string | null, patch: object = {}): Record<string, unknown> {
   const found = examples

@@ -30,6 +30,11 @@ describe("why an approval did not count", () => {
     ],
     [{}, "is the PR author", "@bob: the PR author cannot count for approving `prod-approval`."],
     [{}, "pushed the last commit", "@bob: the last pusher cannot count for approving `prod-approval`."],
+    [
+      {},
+      "approved before the gate started waiting",
+      "@bob: `prod-approval` was not waiting yet when you approved it: say it again now.",
+    ],
   ])("%j / %s", (w, reason, text) => {
     expect(notCountedText("bob", "approve", gate(w), reason)).toBe(text);
   });

@@ -156,7 +156,7 @@ test("protection rule for a SHA no run knows: rejected with a clear comment", as
   const h = await app();
   expectAnswer(
     "rejected",
-    "phasegate: no run for 9999999, so nothing vouches for deploying it to production",
+    "phasegate has no run for 9999999, so it cannot approve deploying it to production: open a pull request for it (or comment `/agents run` on one) first",
   );
   await h.receive("deployment_protection_rule", protectionRule("9999999aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
   expect(nock.pendingMocks()).toEqual([]);

@@ -389,24 +389,6 @@ export function withMarker(text: string, kind: string, what = ""): unknown {
   );
 }
 
-/** POST `agents` when the run starts. */
-export function agentsStarted(head: string) {
-  return {
-    name: "agents",
-    head_sha: head,
-    external_id: externalId(),
-    status: "in_progress",
-    output: {
-      title: "Running",
-      summary: overallSummary(head, [
-        ["Review", "in progress"],
-        ["Approval", "queued"],
-      ]),
-    },
-    actions: [],
-  };
-}
-
 /** The gate's own account of what it misses, once evaluated. */
 export const needsOneMore = (head: string) => `needs 1 more approval on ${head.slice(0, 7)}`;
 

@@ -1,17 +1,16 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import nock from "nock";
 import pino from "pino";
 import { Probot } from "probot";
+import { example, INSTALLATION, OWNER, REPO } from "../../bench/github-app-payloads.js";
 import { type AppOptions, createApp } from "../../src/app/create-app.js";
 import type { AppServices } from "../../src/app/services.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "../db/databases.js";
 
+export { example, INSTALLATION, OWNER, REPO };
+
 /** GitHub's API as the app's clients call it. */
 export const API = "https://api.github.com";
-export const OWNER = "acme";
-export const REPO = "widgets";
-export const INSTALLATION = 42;
 export const APP_ID = 1;
 /** `/repos/acme/widgets`: prefix of most paths the app calls. */
 export const R = `/repos/${OWNER}/${REPO}`;
@@ -19,54 +18,6 @@ export const R = `/repos/${OWNER}/${REPO}`;
 const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
   .privateKey.export({ type: "pkcs1", format: "pem" })
   .toString();
-
-interface Example {
-  readonly name: string;
-  readonly examples: readonly Record<string, unknown>[];
-}
-const examples = createRequire(import.meta.url)(
-  "@octokit/webhooks-examples/api.github.com/index.json",
-) as readonly Example[];
-
-/**
- * GitHub's own example payload of `event`/`action` (from @octokit/webhooks-examples), adapted: the repository
- * becomes acme/widgets (default branch main) and the installation 42. `patch` deep-merges over it.
- *
- * @example example("pull_request", "opened", { pull_request: { number: 7 } })
- */
-export function example(event: string, action: string | null, patch: object = {}): Record<string, unknown> {
-  const found = examples
-    .find((e) => e.name === event)
-    ?.examples.find((x) => action === null || x.action === action);
-  if (!found) throw new Error(`no example payload for ${event}.${action}`);
-  const payload = structuredClone(found) as Record<string, unknown>;
-  const repository = (payload.repository ?? {}) as Record<string, unknown>;
-  payload.repository = {
-    ...repository,
-    name: REPO,
-    full_name: `${OWNER}/${REPO}`,
-    default_branch: "main",
-    owner: { ...((repository.owner as object) ?? {}), login: OWNER, type: "Organization" },
-  };
-  payload.installation = { id: INSTALLATION, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI=" };
-  return merge(payload, patch);
-}
-
-function merge(base: Record<string, unknown>, patch: object): Record<string, unknown> {
-  for (const [k, v] of Object.entries(patch)) {
-    const current = base[k];
-    base[k] =
-      v &&
-      typeof v === "object" &&
-      !Array.isArray(v) &&
-      current &&
-      typeof current === "object" &&
-      !Array.isArray(current)
-        ? merge({ ...(current as Record<string, unknown>) }, v)
-        : v;
-  }
-  return base;
-}
 
 export interface AppHarness {
   readonly probot: Probot;

@@ -40,6 +40,6 @@ function why(
   if (reason === "pushed the last commit") return `the last pusher cannot count for ${doing}.`;
   if (reason === "is a bot") return `bots cannot count for ${doing}.`;
   if (reason.includes("before the gate started waiting"))
-    return `${doing} counts only after it starts waiting; say it again.`;
+    return `\`${gate.stepId}\` was not waiting yet when you ${verb === "approve" ? "approved" : "rejected"} it: say it again now.`;
   return `${doing} needs ${requirement(gate)} (@${login} ${reason}).`;
 }

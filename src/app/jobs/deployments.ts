@@ -174,7 +174,7 @@ export const handleProtectionRule: HandlerOf<"deployment_protection_rule"> = asy
   if (!run) {
     const comment =
       runs.length === 0
-        ? `phasegate: no run for ${sha}, so nothing vouches for deploying it to ${job.environment}`
+        ? `phasegate has no run for ${sha}, so it cannot approve deploying it to ${job.environment}: open a pull request for it (or comment \`/agents run\` on one) first`
         : `phasegate: no workflow run for ${sha} has a deploy step for environment "${job.environment}"`;
     await answerProtection(s, request, { state: "rejected", comment });
     return;
