@@ -2,11 +2,16 @@ import pg from "pg";
 import { POSTGRES_URL } from "./db/databases.js";
 
 /**
- * Test databases on Postgres are schemas named `test_<random>`. They are dropped here, once, before and after the
- * whole run, never while tests run: dropping a schema while another test's migrator lists tables can fail that
- * migrator with "schema … does not exist" (Postgres resolves every schema the catalog query touches).
+ * Test databases on Postgres are schemas named `test_<run>_<random>`, `<run>` being this test run's start time
+ * (base 36). They are dropped here after the whole run, never while tests run: dropping a schema while another
+ * test's migrator lists tables can fail that migrator with "schema … does not exist". Only this run's schemas are
+ * dropped, plus those of runs older than an hour (killed runs), so a second run on the same machine (a single test
+ * file while the suite runs) never drops the first one's.
  */
-async function dropTestSchemas(): Promise<void> {
+const RUN = Date.now().toString(36);
+const STALE_MS = 60 * 60_000;
+
+async function dropSchemas(which: (run: string) => boolean): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   try {
     await client.connect();
@@ -17,13 +22,18 @@ async function dropTestSchemas(): Promise<void> {
     const { rows } = await client.query<{ name: string }>(
       "select nspname as name from pg_namespace where nspname like 'test\\_%'",
     );
-    for (const { name } of rows) await client.query(`drop schema if exists "${name}" cascade`);
+    for (const { name } of rows) {
+      const run = /^test_([0-9a-z]+)_[0-9a-f]+$/.exec(name)?.[1];
+      // Schemas of the old naming (`test_<hex>`) have no run: treat them as stale.
+      if (run === undefined || which(run)) await client.query(`drop schema if exists "${name}" cascade`);
+    }
   } finally {
     await client.end();
   }
 }
 
 export async function setup(): Promise<() => Promise<void>> {
-  await dropTestSchemas();
-  return dropTestSchemas;
+  process.env.PHASEGATE_TEST_RUN = RUN;
+  await dropSchemas((run) => Date.now() - Number.parseInt(run, 36) > STALE_MS);
+  return () => dropSchemas((run) => run === RUN);
 }

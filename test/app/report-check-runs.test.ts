@@ -490,17 +490,26 @@ test("two workflow runs on one commit: a run without gates cannot turn `agents` 
   });
   await h.services.store.createRun(quick.state);
   quick.succeed("lint");
+  // Both runs are reported: this one, and the gated one it tells that a run on its commit changed.
   const sent: Record<string, unknown>[] = [];
   nock(API)
     .post(`${R}/check-runs`, (b) => {
       sent.push(b);
       return true;
     })
-    .times(2)
+    .times(5)
     .reply(201, { id: 5 });
   quick.report();
   await h.idle();
   expect(nock.pendingMocks()).toEqual([]);
+  expect(h.logs.filter((l) => (l.level as number) >= 50)).toEqual([]);
+  expect(sent.map((b) => `${b.external_id}`).sort()).toEqual([
+    "run-a",
+    "run-a/approve",
+    "run-a/review",
+    "run-b",
+    "run-b/review",
+  ]);
   const agents = sent.find((b) => b.name === "agents");
   expect(agents).toMatchObject({
     external_id: "run-b",

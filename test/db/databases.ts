@@ -35,7 +35,9 @@ async function isolate(kind: DatabaseKind): Promise<{ url: string; drop: () => P
   }
   // A schema per test, selected by search_path in the URL: parallel vitest workers never see each other's tables.
   // (Not `pg_…`: Postgres reserves that prefix for system schemas.)
-  const schema = `test_${randomBytes(6).toString("hex")}`;
+  // `test_<run>_<random>`: test/global-setup.ts drops this run's schemas when the run ends.
+  const run = process.env.PHASEGATE_TEST_RUN ?? Date.now().toString(36);
+  const schema = `test_${run}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   try {
