@@ -1,4 +1,4 @@
-import type { ApplicationFunction, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { loadBuiltinTemplates } from "../builtin-templates.js";
 import { GitHubStore } from "../db/github-store.js";
 import { openAgentCache } from "../db/open-agent-cache.js";
@@ -16,10 +16,12 @@ import { Background } from "./background.js";
 import { deploymentsOnChange } from "./deploy/on-change.js";
 import { githubExecutors } from "./executors/index.js";
 import { gatesOnChange } from "./gates/on-change.js";
+import { firstHandler, type HttpHandler } from "./http.js";
 import { registerIntake } from "./intake.js";
 import { JobQueue } from "./job-queue.js";
 import { handleJob } from "./jobs/index.js";
 import { Reporter } from "./report/reporter.js";
+import { RunChanges } from "./run-changes.js";
 import type { AppServices, AppTuning, Octokit } from "./services.js";
 
 /** Options of `createApp`; production uses none (everything from the environment). Tests shorten the waits. */
@@ -41,7 +43,7 @@ export interface AppOptions {
    */
   readonly reporting?: boolean;
   /** Called once the app is wired, with its services (tests wait on `background` and read the stores). */
-  readonly onReady?: (services: AppServices, stop: () => Promise<void>) => void;
+  readonly onReady?: (services: AppServices, stop: () => Promise<void>, http: HttpHandler) => void;
 }
 
 const DEFAULT_TUNING: AppTuning = {
@@ -62,7 +64,7 @@ async function appIdOf(app: Probot, env: NodeJS.ProcessEnv): Promise<number> {
  * finishes webhook jobs an earlier process acknowledged, and answers webhooks by recording and enqueueing them.
  */
 export function createApp(options: AppOptions = {}): ApplicationFunction {
-  return async (app: Probot) => {
+  return async (app: Probot, appOptions?: ApplicationFunctionOptions) => {
     const rawEnv = options.env ?? process.env;
     const env: Env = readEnv(rawEnv);
     const now = options.now ?? Date.now;
@@ -102,6 +104,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       dashboardUrl: () => undefined,
       reportNow: async (run) => reporterRef.current?.reportNow(run),
       engine: undefined as unknown as Engine,
+      changes: new RunChanges(),
     };
     const engine = new Engine({
       store,
@@ -112,6 +115,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       executorFor: githubExecutors(services),
       onChange: (run, commands) => {
+        services.changes.changed(run.id);
         if (!run.facts.github) return;
         reporterRef.current?.onChange(run, commands);
         gatesOnChange(services, run, commands);
@@ -121,6 +125,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     (services as { engine: Engine }).engine = engine;
     if (options.reporting !== false) reporterRef.current = new Reporter(services);
 
+    const httpHandlers: HttpHandler[] = [];
     const queue = new JobQueue(services, handleJob);
     registerIntake(app, services, queue);
     engine.start();
@@ -144,6 +149,13 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
         await Promise.all([store.close(), agentCache.close()]);
       })());
     process.once("SIGTERM", onTerm);
-    options.onReady?.(services, stop);
+    // Probot's server answers these routes after its own (webhooks); `probot.load` without a server has none.
+    const http = firstHandler(httpHandlers);
+    try {
+      appOptions?.addHandler(http);
+    } catch (err) {
+      if (!(err instanceof Error && err.message === "No server instance")) throw err;
+    }
+    options.onReady?.(services, stop, http);
   };
 }

@@ -7,6 +7,7 @@ import type { Logger } from "../engine/logger.js";
 import type { AgentCache, AgentProvider } from "../engine/ports.js";
 import type { Env } from "../env.js";
 import type { Background } from "./background.js";
+import type { RunChanges } from "./run-changes.js";
 
 /** An installation's paced client (see `installationClients`): Probot's Octokit with `.rest` and `.request`. */
 export type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -49,6 +50,8 @@ export interface AppServices {
    * could not); a no-op when reporting is off. The merge step calls it so `agents` reads `success` first.
    */
   reportNow(run: RunState): Promise<void>;
-  /** The dashboard's page of a run, when the dashboard is on (issue 5); else undefined. */
+  /** The dashboard's page of a run, when the dashboard is on; else undefined. */
   dashboardUrl(runId: string): string | undefined;
+  /** Every stored run change, for the dashboard's live pages. */
+  readonly changes: RunChanges;
 }
