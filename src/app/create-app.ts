@@ -1,5 +1,6 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { loadBuiltinTemplates } from "../builtin-templates.js";
+import { stepPlan } from "../core/plan-index.js";
 import { GitHubStore } from "../db/github-store.js";
 import { openAgentCache } from "../db/open-agent-cache.js";
 import { openRunStore } from "../db/open-run-store.js";
@@ -12,6 +13,10 @@ import { installationClients } from "../github/installation-clients.js";
 import type { PaceLimits } from "../github/pace-limits.js";
 import { probotInstallationOctokit } from "../github/probot-installation-octokit.js";
 import { selectProvider } from "../llm/select-provider.js";
+import { operationsHandler } from "../ops/handler.js";
+import { type ChildableLogger, contextLogger } from "../ops/log-context.js";
+import { meteredProvider } from "../ops/metered-provider.js";
+import { createMetrics } from "../ops/metrics.js";
 import { Background } from "./background.js";
 import { deploymentsOnChange } from "./deploy/on-change.js";
 import { githubExecutors } from "./executors/index.js";
@@ -71,15 +76,21 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     const store = await openRunStore(env.DATABASE_URL);
     const agentCache = await openAgentCache(env.DATABASE_URL);
     const github = new GitHubStore(store.database);
-    const provider = options.provider ?? selectProvider(env);
-    const log = app.log;
+    const metrics = createMetrics(store.database);
+    const provider = meteredProvider(options.provider ?? selectProvider(env), metrics);
+    // Lines logged inside a webhook job or a step carry its delivery, run and step ids (src/ops/log-context.ts).
+    const log = contextLogger(app.log as ChildableLogger);
     const clients = installationClients({
       authenticate: probotInstallationOctokit(app),
       ...(options.paceLimits ? { limits: options.paceLimits } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.maxRateLimitWaitMs !== undefined ? { maxWaitMs: options.maxRateLimitWaitMs } : {}),
-      onWait: (wait) => log.warn({ ...wait }, "GitHub rate limit: waiting"),
+      onWait: (wait) => {
+        metrics.githubWait(wait.installationId, wait.waitMs);
+        log.warn({ ...wait }, "GitHub rate limit: waiting");
+      },
+      onResponse: (installationId, status) => metrics.githubResponse(installationId, status),
     });
     const background = new Background();
     const reporterRef: { current: Reporter | null } = { current: null };
@@ -114,6 +125,12 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       executorFor: githubExecutors(services),
+      onStepFinished: (run, stepId) => {
+        const step = run.steps.get(stepId);
+        if (step?.startedAt == null || step.finishedAt == null) return;
+        metrics.stepFinished(stepPlan(run.plan, stepId).kind, (step.finishedAt - step.startedAt) / 1000);
+      },
+      onLeaseExpired: () => metrics.leaseExpired(),
       onChange: (run, commands) => {
         services.changes.changed(run.id);
         if (!run.facts.github) return;
@@ -126,6 +143,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     if (options.reporting !== false) reporterRef.current = new Reporter(services);
 
     const httpHandlers: HttpHandler[] = [];
+    httpHandlers.push(operationsHandler({ db: store.database, metrics }));
     const queue = new JobQueue(services, handleJob);
     registerIntake(app, services, queue);
     engine.start();

@@ -1,5 +1,6 @@
 import { type Job, jobKey } from "../core/webhook-job.js";
 import { errorMessage } from "../engine/error-message.js";
+import { withLogContext } from "../ops/log-context.js";
 import type { AppServices } from "./services.js";
 
 /** Does one job; throws to have the failure logged (the job is then marked done: redoing it could post twice). */
@@ -21,7 +22,8 @@ export class JobQueue {
   enqueue(deliveryId: string, job: Job): Promise<void> {
     const key = jobKey(job);
     const previous = this.chains.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.run(deliveryId, job));
+    // Every line logged while the job runs (handlers, engine, reports it starts) carries its delivery id.
+    const next = previous.then(() => withLogContext({ deliveryId }, () => this.run(deliveryId, job)));
     this.chains.set(key, next);
     next.then(() => {
       if (this.chains.get(key) === next) this.chains.delete(key);

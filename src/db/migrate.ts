@@ -70,6 +70,22 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   return results.filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
 
+/**
+ * Names of migrations not yet applied to `db` (empty when current); reads kysely's bookkeeping, changes nothing.
+ * On Postgres, looks in `current_schema()`, as `migrateToLatest` does.
+ */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  let schema: string | undefined;
+  if (db.dialect === "postgres") {
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
+      db.kysely,
+    );
+    schema = rows[0]?.schema ?? undefined;
+  }
+  const all = await migrator(db.kysely, schema).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 /** Opens the database at `url` and migrates it; the connection is closed again if migrating fails. */
 export async function openMigrated(url: string): Promise<Db> {
   const db = await openDatabase(url);

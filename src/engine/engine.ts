@@ -9,6 +9,7 @@ import {
   type TransitionOptions,
   transition,
 } from "../core/transition.js";
+import { withLogContext } from "../ops/log-context.js";
 import { errorMessage } from "./error-message.js";
 import { type Logger, silentLogger } from "./logger.js";
 import type { RunStore, StepExecutor, StepResult } from "./ports.js";
@@ -28,7 +29,13 @@ export interface EngineOptions {
   readonly log?: Logger;
   /** Called after every stored change with the new state and the commands it produced (reporting hooks in here). */
   readonly onChange?: (run: RunState, commands: readonly RunCommand[]) => void | Promise<void>;
+  /** Called once per stored change that finished a step (succeeded or failed for good), e.g. for metrics. */
+  readonly onStepFinished?: (run: RunState, stepId: string) => void;
+  /** Called when this engine took back a running step whose lease had expired (its worker died or stalled). */
+  readonly onLeaseExpired?: (run: RunState, stepId: string) => void;
 }
+
+const FINISHED: ReadonlySet<string> = new Set(["succeeded", "failed"]);
 
 interface Execution {
   readonly runId: string;
@@ -175,7 +182,15 @@ export class Engine {
       this.batches.delete(runId);
       if (this.stopped && batch.length === 0) return (await this.store.loadRun(runId)) as RunState;
       const at = this.opts.now();
-      const { state, commands } = await this.store.updateRun(runId, (run) => this.step(run, batch, at));
+      let before: RunState | undefined;
+      let expired: string[] = [];
+      const { state, commands } = await this.store.updateRun(runId, (run) => {
+        // The store may call this again after a conflict: keep only the last attempt's view.
+        before = run;
+        expired = this.expiredLeases(run, at);
+        return this.step(run, batch, at, expired);
+      });
+      this.notifyHooks(before, state, expired);
       await this.handle(state, commands);
       return state;
     });
@@ -189,15 +204,40 @@ export class Engine {
   }
 
   /** The batch's events, then housekeeping: due timeouts, expired leases, and claims for what may start. */
-  private step(run: RunState, events: readonly RunEvent[], at: number): Transition {
+  private step(
+    run: RunState,
+    events: readonly RunEvent[],
+    at: number,
+    expired: readonly string[],
+  ): Transition {
     const all: RunEvent[] = [...events, { type: "tick", at }];
-    for (const s of run.steps.values()) {
-      if (s.status === "running" && s.leaseExpiresAt !== null && s.leaseExpiresAt <= at) {
-        all.push({ type: "lease-expired", at, stepId: s.id });
-      }
-    }
+    for (const stepId of expired) all.push({ type: "lease-expired", at, stepId });
     if (!this.stopped) all.push({ type: "claim", at, worker: this.workerId, leaseMs: this.opts.leaseMs });
     return transition(run, all, this.opts.transition);
+  }
+
+  private expiredLeases(run: RunState, at: number): string[] {
+    const ids: string[] = [];
+    for (const s of run.steps.values()) {
+      if (s.status === "running" && s.leaseExpiresAt !== null && s.leaseExpiresAt <= at) ids.push(s.id);
+    }
+    return ids;
+  }
+
+  /** Steps this change finished, and leases it took back; hooks never fail the run. */
+  private notifyHooks(before: RunState | undefined, after: RunState, expired: readonly string[]): void {
+    const { onStepFinished, onLeaseExpired } = this.options;
+    try {
+      if (onStepFinished) {
+        for (const s of after.steps.values()) {
+          if (FINISHED.has(s.status) && before?.steps.get(s.id)?.status !== s.status)
+            onStepFinished(after, s.id);
+        }
+      }
+      if (onLeaseExpired) for (const stepId of expired) onLeaseExpired(after, stepId);
+    } catch (err) {
+      this.opts.log.error({ err, runId: after.id }, "a step hook failed");
+    }
   }
 
   private async handle(run: RunState, commands: readonly RunCommand[]): Promise<void> {
@@ -209,7 +249,7 @@ export class Engine {
     for (const watch of this.watchers.get(run.id) ?? []) watch(run);
     if (this.options.onChange) {
       try {
-        await this.options.onChange(run, commands);
+        await withLogContext({ runId: run.id }, () => this.options.onChange?.(run, commands));
       } catch (err) {
         this.opts.log.error({ err, runId: run.id }, "reporting a run change failed");
       }
@@ -237,12 +277,9 @@ export class Engine {
       let result: StepResult;
       try {
         const executor = this.options.executorFor(run, stepId);
-        result = await executor({
-          run,
-          step: stepPlan(run.plan, stepId),
-          attempt,
-          signal: controller.signal,
-        });
+        result = await withLogContext({ runId: run.id, stepId }, () =>
+          executor({ run, step: stepPlan(run.plan, stepId), attempt, signal: controller.signal }),
+        );
       } catch (err) {
         result = { outcome: "failed", error: errorMessage(err), retryable: true };
       }

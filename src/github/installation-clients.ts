@@ -25,6 +25,8 @@ export interface InstallationClientsOptions<O extends HookableOctokit> {
   clock?: Clock;
   /** Called before every back-off, e.g. to log it and count it in metrics. */
   onWait?: (wait: RateLimitWait) => void;
+  /** Called with every GitHub response's status code (`"error"`: no response), e.g. to count it in metrics. */
+  onResponse?: (installationId: number, status: number | "error") => void;
 }
 
 /** Hands out paced clients; see `installationClients`. */
@@ -71,7 +73,15 @@ export function installationClients<O extends HookableOctokit>(
         pacer = new InstallationPacer(limits, clock);
         pacers.set(installationId, pacer);
       }
-      const ctx = { ...backoff, installationId, pacer, clock, maxWaitMs, onWait };
+      const ctx = {
+        ...backoff,
+        installationId,
+        pacer,
+        clock,
+        maxWaitMs,
+        onWait,
+        ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+      };
       const octokit = await options.authenticate(installationId);
       octokit.hook.wrap("request", (request, requestOptions) => pacedRequest(ctx, request, requestOptions));
       return octokit;

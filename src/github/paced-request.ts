@@ -19,6 +19,8 @@ export interface PacedRequestContext extends BackoffOptions {
   /** Bound on the total back-off of one request; past it the request fails with `GitHubRateLimitError`. */
   maxWaitMs: number;
   onWait: (wait: RateLimitWait) => void;
+  /** Called with every response's status code, or `"error"` when none came (a network failure). */
+  onResponse?: (installationId: number, status: number | "error") => void;
 }
 
 /**
@@ -44,9 +46,12 @@ export async function pacedRequest<O extends RequestOptionsLike, R>(
     const release = await ctx.pacer.acquire(kind);
     let error: unknown;
     try {
-      return await request(options);
+      const response = await request(options);
+      ctx.onResponse?.(ctx.installationId, statusOf(response));
+      return response;
     } catch (caught) {
       error = caught;
+      ctx.onResponse?.(ctx.installationId, statusOf(caught));
     } finally {
       release();
     }
@@ -73,6 +78,11 @@ export async function pacedRequest<O extends RequestOptionsLike, R>(
     await ctx.clock.sleep(plan.waitMs);
     waitedMs += plan.waitMs;
   }
+}
+
+function statusOf(value: unknown): number | "error" {
+  const status = (value as { status?: unknown } | null)?.status;
+  return typeof status === "number" ? status : "error";
 }
 
 // The same routes @octokit/plugin-throttling leaves alone: installation and OAuth token exchanges.

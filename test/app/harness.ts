@@ -4,6 +4,7 @@ import pino from "pino";
 import { Probot } from "probot";
 import { example, INSTALLATION, OWNER, REPO } from "../../bench/github-app-payloads.js";
 import { type AppOptions, createApp } from "../../src/app/create-app.js";
+import type { HttpHandler } from "../../src/app/http.js";
 import type { AppServices } from "../../src/app/services.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "../db/databases.js";
 
@@ -25,6 +26,8 @@ export interface AppHarness {
   readonly db: TestDatabase;
   /** Every log line the app wrote, parsed. */
   readonly logs: Record<string, unknown>[];
+  /** The app's HTTP routes (dashboard, /healthz, /metrics) as Probot's server would call them. */
+  readonly http: HttpHandler;
   /** Delivers a webhook through `probot.receive` (as the webhook server does after verifying it), then waits. */
   receive(event: string, payload: Record<string, unknown>, deliveryId?: string): Promise<void>;
   /** Waits until every job, engine step and report under way has finished. */
@@ -69,6 +72,7 @@ export async function startApp(options: HarnessOptions = {}): Promise<AppHarness
   const probot = new Probot({ appId: APP_ID, privateKey, secret: "webhook-secret", log });
   let services: AppServices | undefined;
   let stopApp: (() => Promise<void>) | undefined;
+  let http: HttpHandler | undefined;
   const { database: _d, db: _db, env, ...appOptions } = options;
   await probot.load(
     createApp({
@@ -78,14 +82,16 @@ export async function startApp(options: HarnessOptions = {}): Promise<AppHarness
       ...appOptions,
       tuning: { checkRunIntervalMs: 0, ...options.tuning },
       env: { DATABASE_URL: db.url, APP_ID: String(APP_ID), ...env },
-      onReady: (s, stop) => {
+      onReady: (s, stop, handler) => {
         services = s;
         stopApp = stop;
+        http = handler;
       },
     }),
   );
-  if (!services || !stopApp) throw new Error("the app did not start");
+  if (!services || !stopApp || !http) throw new Error("the app did not start");
   const s = services;
+  const handler = http;
   const stop = stopApp;
   const idle = () => s.background.idle([s.engine]);
   return {
@@ -93,6 +99,7 @@ export async function startApp(options: HarnessOptions = {}): Promise<AppHarness
     services: s,
     db,
     logs,
+    http: handler,
     idle,
     async receive(event, payload, deliveryId = randomUUID()) {
       await probot.receive({ id: deliveryId, name: event, payload } as Parameters<Probot["receive"]>[0]);
