@@ -16,6 +16,8 @@ interface FactoryArgs {
  */
 export function probotInstallationOctokit(
   app: Probot,
+  /** Replaces the clients' logger (Probot's), e.g. to add the current delivery and run ids to its lines. */
+  wrapLog?: (log: never) => unknown,
 ): (installationId: number) => Promise<ProbotOctokitClient> {
   return async (installationId) => {
     const appOctokit = await app.auth();
@@ -31,6 +33,7 @@ export function probotInstallationOctokit(
           throttle: { enabled: false },
           retry: { enabled: false },
           auth: { ...octokitOptions.auth, installationId },
+          ...(wrapLog && octokitOptions.log ? { log: wrapLog(octokitOptions.log as never) } : {}),
         });
       },
     })) as ProbotOctokitClient;

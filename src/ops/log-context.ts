@@ -44,10 +44,10 @@ export function contextLogger(base: ChildableLogger): Logger {
     }
     return child;
   };
-  return {
-    debug: (obj, msg) => current().debug(obj, msg),
-    info: (obj, msg) => current().info(obj, msg),
-    warn: (obj, msg) => current().warn(obj, msg),
-    error: (obj, msg) => current().error(obj, msg),
-  };
+  // Arguments pass through as given: Octokit's logger calls (message, info) where the engine calls (obj, message).
+  const method =
+    (level: keyof Logger): Logger[keyof Logger] =>
+    (obj, msg) =>
+      current()[level](obj, msg);
+  return { debug: method("debug"), info: method("info"), warn: method("warn"), error: method("error") };
 }
