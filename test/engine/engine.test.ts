@@ -257,19 +257,25 @@ forEachDatabase("engine", (db) => {
     expect(stored?.steps.get("a")).toMatchObject({ status: "running", leaseOwner: "first" });
     expect(stored?.steps.get("a")?.leaseExpiresAt).toBeLessThanOrEqual(Date.now());
 
+    const hooks: string[] = [];
     const second = engine({
       store: await db().openStore(),
       executorFor: () => ok(5),
       workerId: "second",
       leaseMs: 60_000,
+      onLeaseExpired: (_, stepId) => hooks.push(`lease-expired ${stepId}`),
+      onStepFinished: (run, stepId) => hooks.push(`finished ${stepId} ${run.steps.get(stepId)?.status}`),
     });
     const done = second.settled(r.id);
     const t0 = Date.now();
     await second.pollDue();
     const final = await done;
+    await second.idle();
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(final.steps.get("a")).toMatchObject({ status: "succeeded", attempts: 2, leaseOwner: null });
     expect(starts).toEqual(["first"]);
+    // The hooks fire once each: the reclaim, then the step's one finish.
+    expect(hooks).toEqual(["lease-expired a", "finished a succeeded"]);
   });
 
   test("two engines on one database run each step exactly once", async () => {
