@@ -498,11 +498,14 @@ const rows: Row[] = [
       reviewPassed(203),
     ],
     run: reviewRun("succeeded", "succeeded", null, "no findings"),
-    also: (c) => {
+    also: (c, run) => {
       expect(c.slept.filter((ms) => ms > 0)).toEqual([1000]);
       expect(logsWith(c, "GitHub rate limit: waiting")).toEqual([
         {
           level: 40,
+          // The log context: the webhook job and the run whose check run it was (src/ops/log-context.ts).
+          deliveryId: expect.any(String),
+          runId: run?.id,
           installationId: 42,
           route: "POST /repos/{owner}/{repo}/check-runs",
           reason: "secondary-rate-limit",
@@ -664,6 +667,10 @@ const rows: Row[] = [
       expect(logsWith(c, "GitHub rate limit: waiting")).toEqual([
         {
           level: 40,
+          // The log context: the webhook job, and the run and step being executed.
+          deliveryId: expect.any(String),
+          runId: run?.id,
+          stepId: "merge",
           installationId: 42,
           route: "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge",
           reason: "secondary-rate-limit",
@@ -931,6 +938,7 @@ const rows: Row[] = [
       expect(logsWith(c, "uncertain write to GitHub: looking it up")).toEqual([
         {
           level: 40,
+          deliveryId: expect.any(String),
           runId: run?.id,
           key: "review:check",
           err:
