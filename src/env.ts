@@ -22,6 +22,10 @@ export const Env = z.object({
   PHASEGATE_MAX_TOKENS_PER_RUN: z.coerce.number().int().positive().default(500_000),
   PHASEGATE_ALLOWED_MODELS: csv,
   DASHBOARD_TOKEN: z.string().min(16, { error: "use at least 16 characters" }).optional(),
+  /** The dashboard's public address (`https://phasegate.example.com`): check runs and comments link to runs. */
+  DASHBOARD_URL: z
+    .url({ error: "expected the dashboard's public address, such as https://phasegate.example.com" })
+    .optional(),
 });
 export type Env = z.infer<typeof Env>;
 

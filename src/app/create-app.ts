@@ -1,6 +1,8 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { loadBuiltinTemplates } from "../builtin-templates.js";
 import { stepPlan } from "../core/plan-index.js";
+import { githubWebBase } from "../dashboard/github-links.js";
+import { dashboardHandler, dashboardRunUrl } from "../dashboard/handler.js";
 import { GitHubStore } from "../db/github-store.js";
 import { openAgentCache } from "../db/open-agent-cache.js";
 import { openRunStore } from "../db/open-run-store.js";
@@ -114,7 +116,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       now,
       background,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
-      dashboardUrl: () => undefined,
+      dashboardUrl: (runId) => dashboardRunUrl(env, runId),
       reportNow: async (run) => reporterRef.current?.reportNow(run),
       engine: undefined as unknown as Engine,
       changes: new RunChanges(),
@@ -145,6 +147,20 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     if (options.reporting !== false) reporterRef.current = new Reporter(services);
 
     const httpHandlers: HttpHandler[] = [];
+    if (env.DASHBOARD_TOKEN) {
+      httpHandlers.push(
+        dashboardHandler({
+          token: env.DASHBOARD_TOKEN,
+          store,
+          db: store.database,
+          github,
+          changes: services.changes,
+          log,
+          webBase: githubWebBase(rawEnv),
+          now,
+        }),
+      );
+    }
     httpHandlers.push(operationsHandler({ db: store.database, metrics }));
     const queue = new JobQueue(services, handleJob);
     registerIntake(app, services, queue);

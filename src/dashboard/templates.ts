@@ -1,0 +1,118 @@
+/**
+ * The dashboard's Liquid templates. Rendered with `outputEscape: "escape"`: every `{{ value }}` is HTML-escaped
+ * (text and attributes alike), and none of them uses `raw`, so nothing from GitHub or a model becomes markup.
+ * No inline script or style: the Content-Security-Policy allows only /agents/assets/.
+ */
+
+const layout = (body: string) => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ pageTitle }} · phasegate</title>
+<link rel="stylesheet" href="/agents/assets/dashboard.css">
+<script src="/agents/assets/dashboard.js" defer></script>
+</head>
+<body>
+<header class="top"><a href="/agents" class="brand">phasegate</a>{% if signedIn %}<form method="post" action="/agents/logout" class="logout"><button type="submit">Sign out</button></form>{% endif %}</header>
+${body}
+</body>
+</html>`;
+
+export const LOGIN = layout(`<main id="login-page" class="narrow">
+<h1>Sign in</h1>
+<p>Enter the dashboard token (<code>DASHBOARD_TOKEN</code> on the server).</p>
+{% if error %}<p id="login-error" class="error" role="alert">{{ error }}</p>{% endif %}
+<form id="login" method="post" action="/agents/login">
+<label for="token">Token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+<button type="submit">Sign in</button>
+</form>
+</main>`);
+
+export const RUNS = layout(`<main id="runs-page" data-live="{{ liveUrl }}" data-version="{{ signature }}">
+<h1>Runs</h1>
+<form id="filters" method="get" action="/agents">
+<label>Repository <select name="repo"><option value="">all</option>{% for r in repos %}<option value="{{ r }}"{% if r == filter.repo %} selected{% endif %}>{{ r }}</option>{% endfor %}</select></label>
+<label>State <select name="state"><option value="">all</option>{% for s in states %}<option value="{{ s }}"{% if s == filter.state %} selected{% endif %}>{{ s }}</option>{% endfor %}</select></label>
+<label>Workflow <select name="workflow"><option value="">all</option>{% for w in workflows %}<option value="{{ w }}"{% if w == filter.workflow %} selected{% endif %}>{{ w }}</option>{% endfor %}</select></label>
+<button type="submit">Filter</button>
+</form>
+<table id="runs">
+<thead><tr><th>Repository</th><th>PR / issue</th><th>Workflow</th><th>State</th><th>Head</th><th>Started</th><th>Duration</th><th>Tokens</th></tr></thead>
+<tbody>
+{% for r in runs %}<tr data-run-id="{{ r.id }}">
+<td class="repo">{{ r.repo }}</td>
+<td class="subject"><a class="run-link" href="/agents/runs/{{ r.id | url_encode }}">{{ r.subject }}</a> <span class="title">{{ r.title }}</span></td>
+<td class="workflow">{{ r.workflow }}</td>
+<td class="state" data-state="{{ r.status }}"><span class="badge s-{{ r.status }}">{{ r.status }}</span></td>
+<td class="sha"><code>{{ r.sha }}</code></td>
+<td class="started">{{ r.started }}</td>
+<td class="duration">{{ r.duration }}</td>
+<td class="tokens">{{ r.tokens }}</td>
+</tr>{% else %}<tr class="empty"><td colspan="8">No runs{% if filtered %} match these filters{% endif %}.</td></tr>{% endfor %}
+</tbody>
+</table>
+<nav class="pages">{% if firstPage == false %}<a id="first-page" href="{{ firstUrl }}">Newest</a>{% endif %}{% if nextUrl %}<a id="next-page" href="{{ nextUrl }}">Older runs</a>{% endif %}</nav>
+</main>`);
+
+export const RUN =
+  layout(`<main id="run" data-live="{{ liveUrl }}" data-run-status="{{ v.status }}" data-version="{{ v.version }}">
+<p class="crumbs"><a href="/agents">Runs</a> › {{ v.repo }}</p>
+<h1><span class="subject">{{ v.subject }}</span> <span class="title">{{ v.title }}</span></h1>
+<p class="meta"><span class="badge s-{{ v.status }}">{{ v.status }}</span> workflow <b>{{ v.workflow }}</b> on <code>{{ v.headSha }}</code> · started {{ v.created }}{% if v.duration != "" %} · {{ v.duration }}{% endif %} · {{ v.tokens }} tokens{% if v.reason %} · {{ v.reason }}{% endif %}</p>
+<p class="links">{% for l in v.links %}<a class="{{ l.kind }}-link{% if l.kind == "pr" %} github-link{% endif %}" href="{{ l.href }}" rel="noreferrer">{{ l.label }}</a>{% endfor %}</p>
+
+<section id="graph"><h2>Steps</h2>
+<svg id="dag" role="img" aria-label="Steps and what each waits for" viewBox="0 0 {{ v.graph.width }} {{ v.graph.height }}" width="{{ v.graph.width }}" height="{{ v.graph.height }}">
+<defs><marker id="arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" class="arrowhead"/></marker></defs>
+{% for p in v.graph.phases %}<g class="phase"><rect x="{{ p.x }}" y="{{ p.y }}" width="{{ p.width }}" height="{{ p.height }}" rx="8"/><text x="{{ p.x | plus: 8 }}" y="{{ p.y | plus: 13 }}">{{ p.label }}</text></g>{% endfor %}
+{% for e in v.graph.edges %}<path class="edge" d="{{ e.d }}" marker-end="url(#arrow)"/>{% endfor %}
+{% for n in v.graph.nodes %}<g class="node s-{{ n.status }}" data-step="{{ n.id }}" data-status="{{ n.status }}"><title>{{ n.id }}: {{ n.status }}</title><rect x="{{ n.x }}" y="{{ n.y }}" width="{{ n.width }}" height="{{ n.height }}" rx="6"/><text x="{{ n.textX }}" y="{{ n.textY }}">{{ n.label }}</text></g>{% endfor %}
+</svg>
+<p class="legend">{% for s in stepStates %}<span class="badge s-{{ s }}">{{ s }}</span>{% endfor %}</p>
+</section>
+
+<section id="timeline-section"><h2>Timeline</h2>
+{% if v.timeline.bars.size == 0 %}<p class="muted">No step has started yet.</p>{% endif %}
+<svg id="timeline" role="img" aria-label="When each step ran" viewBox="0 0 {{ v.timeline.width }} {{ v.timeline.height }}" width="{{ v.timeline.width }}" height="{{ v.timeline.height }}">
+{% for t in v.timeline.ticks %}<g class="tick"><line x1="{{ t.x }}" x2="{{ t.x }}" y1="14" y2="{{ v.timeline.height }}"/><text x="{{ t.x }}" y="11">{{ t.label }}</text></g>{% endfor %}
+{% for b in v.timeline.bars %}<g class="row"><text class="label" x="{{ v.timeline.left | minus: 8 }}" y="{{ b.y | plus: 14 }}">{{ b.label }}</text><rect class="bar s-{{ b.status }}" data-step="{{ b.stepId }}" data-start="{{ b.start }}" data-end="{{ b.end }}" x="{{ b.x }}" y="{{ b.y | plus: 3 }}" width="{{ b.width }}" height="{{ v.timeline.rowHeight | minus: 6 }}" rx="3"><title>{{ b.label }}: {{ b.status }}</title></rect></g>{% endfor %}
+</svg>
+</section>
+
+<section id="gates"><h2>Gates</h2>
+{% if v.gates.size == 0 %}<p class="muted">No gate is waiting.</p>{% else %}<ul>
+{% for g in v.gates %}<li class="gate" data-step="{{ g.stepId }}"><b>{{ g.name }}</b>: <span class="missing">{{ g.missing }}</span>, from <span class="who">{{ g.who }}</span>. Approve on GitHub or comment <code>{{ commandPrefix }} approve {{ g.stepId }}</code>.</li>{% endfor %}
+</ul>{% endif %}
+</section>
+
+<section id="step-table"><h2>Tokens and latency</h2>
+<table id="steps">
+<thead><tr><th>Step</th><th>Phase</th><th>Kind</th><th>State</th><th>Attempts</th><th>Tokens</th><th>Latency</th><th>Result</th></tr></thead>
+<tbody>
+{% for s in v.steps %}<tr data-step="{{ s.id }}"><td class="name">{{ s.name }}</td><td>{{ s.phase }}</td><td>{{ s.kind }}</td><td class="state"><span class="badge s-{{ s.status }}">{{ s.status }}</span></td><td class="attempts">{{ s.attempts }}</td><td class="tokens">{{ s.tokens }}</td><td class="latency">{{ s.latency }}</td><td class="summary">{{ s.summary }}</td></tr>{% endfor %}
+</tbody>
+</table>
+</section>
+
+<section id="findings"><h2>Findings ({{ v.findingCount }})</h2>
+{% if v.findingCount == 0 %}<p class="muted">No findings.</p>{% endif %}
+{% for s in v.steps %}{% if s.findings.size > 0 %}<h3 data-step="{{ s.id }}">{{ s.name }}</h3><ul class="findings">
+{% for f in s.findings %}<li class="finding sev-{{ f.severity }}"><span class="badge sev-{{ f.severity }}">{{ f.severity }}</span> <code>{{ f.where }}</code> <b>{{ f.title }}</b><p>{{ f.body }}</p></li>{% endfor %}
+</ul>{% endif %}{% endfor %}
+</section>
+
+<section id="audit-trail"><h2>Audit trail</h2>
+<table id="audit">
+<thead><tr><th>When</th><th>Who</th><th>What</th><th>Step</th><th>SHA</th><th>Why</th></tr></thead>
+<tbody>
+{% for a in v.audit %}<tr><td>{{ a.at }}</td><td>{{ a.actor }}</td><td>{{ a.action }}</td><td>{{ a.step }}</td><td><code>{{ a.sha }}</code></td><td>{{ a.reason }}</td></tr>{% else %}<tr class="empty"><td colspan="6">Nothing yet.</td></tr>{% endfor %}
+</tbody>
+</table>
+</section>
+</main>`);
+
+export const NOT_FOUND = layout(
+  `<main class="narrow"><h1>Not found</h1><p>{{ message }}</p><p><a href="/agents">All runs</a></p></main>`,
+);
