@@ -1,3 +1,4 @@
+import { benchDashboard } from "./dashboard-bench.js";
 import { benchEngine, engineLine } from "./engine-bench.js";
 import { printGitHubAppBench } from "./github-app-bench.js";
 import { benchParse, parseLine } from "./parse-bench.js";
@@ -36,3 +37,7 @@ for (const line of reviewLines(await benchReview())) console.log(`  ${line}`);
 
 // Targets (issue #3): ≤ 15 GitHub requests (≤ 8 writes) per standard run; webhook acknowledgement p99 ≤ 50 ms.
 await printGitHubAppBench();
+
+// Target (issue 5): p99 ≤ 100 ms server time for the runs list and a run page with 10,000 runs stored.
+console.log("phasegate bench — dashboard");
+for (const line of await benchDashboard()) console.log(`  ${line}`);

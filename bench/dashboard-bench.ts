@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import pino from "pino";
+import { RunChanges } from "../src/app/run-changes.js";
+import type { RunPlan } from "../src/core/plan.js";
+import { newRunState, type RunState, type StepState } from "../src/core/run-state.js";
+import { StepTable } from "../src/core/step-table.js";
+import { dashboardHandler } from "../src/dashboard/handler.js";
+import { GitHubStore } from "../src/db/github-store.js";
+import { openRunStore } from "../src/db/open-run-store.js";
+import { fmt, quantile } from "./stats.js";
+
+const RUNS = 10_000;
+const REQUESTS = 300;
+const TOKEN = "bench-dashboard-token-0123456789";
+
+/** Review, security and tests in parallel, an approval gate, a merge: the standard run's shape. */
+function plan(): RunPlan {
+  const agent = (id: string, kind: string) => ({
+    id,
+    name: id,
+    phaseId: "review",
+    kind,
+    needs: [],
+    needReasons: {},
+    when: null,
+    timeoutMs: 600_000,
+    retries: 2,
+    continueOnError: false,
+    isAgent: true,
+    failOn: "high",
+    model: "gpt-4o-mini",
+    instructions: null,
+    prompt: null,
+    with: {},
+  });
+  const reviews = ["review", "security", "tests"];
+  const after = (id: string, kind: string, phaseId: string, needs: string[], phase: string) => ({
+    ...agent(id, kind),
+    phaseId,
+    needs,
+    needReasons: Object.fromEntries(needs.map((n) => [n, `phase "${phase}"`])),
+    isAgent: false,
+    retries: 0,
+  });
+  return {
+    workflowId: "pr",
+    name: "Pull request",
+    maxParallel: 4,
+    budgetTokens: 200_000,
+    commandPrefix: "/agents",
+    phases: [
+      { id: "review", name: "Review", needs: [], steps: reviews },
+      { id: "approve", name: "Approve", needs: ["review"], steps: ["gate"] },
+      { id: "ship", name: "Ship", needs: ["approve"], steps: ["merge"] },
+    ],
+    steps: [
+      ...reviews.map((r) => agent(r, r)),
+      after("gate", "approval", "approve", reviews, "review"),
+      after("merge", "merge", "ship", ["gate"], "approve"),
+    ],
+  } as unknown as RunPlan;
+}
+
+function run(i: number, p: RunPlan, t0: number): RunState {
+  const base = newRunState({
+    id: `run-${String(i).padStart(5, "0")}`,
+    plan: p,
+    facts: {
+      source: "pull_request",
+      repo: `acme/repo-${i % 20}`,
+      number: i,
+      headSha: "abc1234def5678abc1234def5678abc1234def56",
+      baseRef: "main",
+      author: "alice",
+      labels: [],
+      changedFiles: Array.from({ length: 30 }, (_, f) => `src/file-${f}.ts`),
+      title: `Change number ${i}`,
+    },
+    createdAt: t0,
+  });
+  const done = (s: StepState, start: number, end: number): StepState => ({
+    ...s,
+    status: "succeeded",
+    attempts: 1,
+    startedAt: t0 + start,
+    finishedAt: t0 + end,
+    tokens: 900,
+    output: {
+      summary: "2 findings",
+      findings: [
+        {
+          file: "src/file-1.ts",
+          line: 4,
+          severity: "medium",
+          title: "Unchecked input",
+          body: "Validate it.",
+        },
+        {
+          file: "src/file-2.ts",
+          line: 9,
+          severity: "low",
+          title: "Hard-coded limit",
+          body: "Read it from config.",
+        },
+      ],
+    },
+  });
+  const steps = [...base.steps].map((s, k) => (k < 3 ? done(s, 10 + k, 4000 + k * 700) : s));
+  const status = i % 4 === 0 ? "succeeded" : "waiting";
+  return { ...base, status, startedAt: t0, steps: StepTable.of(steps), tokens: 2700 };
+}
+
+async function timeRequests(
+  base: string,
+  paths: readonly string[],
+  served: Map<string, number>,
+): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) {
+    const path = paths[i % paths.length]!;
+    const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+    await res.text();
+    times.push(served.get(path) ?? Number.NaN);
+  }
+  return times;
+}
+
+/**
+ * Server time (handler called → response finished) of the runs list and of run pages with 10,000 runs in a
+ * SQLite database, over a real HTTP server on 127.0.0.1. Figures only.
+ */
+export async function benchDashboard(): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), "phasegate-dashboard-bench-"));
+  const store = await openRunStore(`sqlite:${join(dir, "bench.db")}`);
+  try {
+    const p = plan();
+    const t0 = Date.UTC(2026, 10, 1);
+    const seedStart = performance.now();
+    for (let i = 0; i < RUNS; i++) await store.createRun(run(i, p, t0 + i * 1000));
+    const seedMs = performance.now() - seedStart;
+    const handler = dashboardHandler({
+      token: TOKEN,
+      store,
+      db: store.database,
+      github: new GitHubStore(store.database),
+      changes: new RunChanges(),
+      log: pino({ level: "silent" }),
+      webBase: "https://github.com",
+    });
+    const served = new Map<string, number>();
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const start = performance.now();
+      res.on("finish", () => served.set(req.url ?? "", performance.now() - start));
+      void handler(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const lists = [
+      "/agents",
+      "/agents?repo=acme/repo-7",
+      "/agents?state=succeeded",
+      `/agents?before=${t0 + 5_000_000}:run-05000`,
+    ];
+    // Run pages spread over the table, so the store's cache of recent runs does not answer them all.
+    const pages = Array.from(
+      { length: 100 },
+      (_, k) => `/agents/runs/run-${String(k * 97).padStart(5, "0")}`,
+    );
+    await timeRequests(base, [...lists, ...pages.slice(0, 10)], served); // warm-up
+    const list = await timeRequests(base, lists, served);
+    const page = await timeRequests(base, pages, served);
+    server.close();
+    const line = (name: string, t: number[]) =>
+      `${name}: p50 ${fmt(quantile(t, 0.5))} ms, p99 ${fmt(quantile(t, 0.99))} ms, max ${fmt(Math.max(...t))} ms (${t.length} requests)`;
+    return [
+      `${RUNS.toLocaleString("en")} runs in SQLite (seeded in ${(seedMs / 1000).toFixed(1)} s); target p99 ≤ 100 ms`,
+      line("runs list (4 filter/page variants)", list),
+      line("run page (100 different runs)", page),
+    ];
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
