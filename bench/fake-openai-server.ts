@@ -20,7 +20,10 @@ export interface FakeOpenAI {
  * request's prompt tokens with the model's tokenizer the way OpenAI bills them (3 per message, 3 for the reply,
  * the structured-output schema) and answers with a valid findings reply naming the first file it was shown.
  */
-export async function startFakeOpenAI(model: string): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(
+  model: string,
+  options: { delayMs?: number } = {},
+): Promise<FakeOpenAI> {
   const count = await loadTokenCounter(model);
   const calls: ServedCall[] = [];
   const server: Server = createServer((req, res) => {
@@ -63,22 +66,25 @@ export async function startFakeOpenAI(model: string): Promise<FakeOpenAI> {
       const completionTokens = count(content);
       calls.push({ promptTokens, completionTokens, files });
       res.setHeader("content-type", "application/json");
-      res.end(
-        JSON.stringify({
-          id: `chatcmpl-${calls.length}`,
-          object: "chat.completion",
-          created: 1_750_000_000,
-          model,
-          choices: [
-            { index: 0, message: { role: "assistant", content, refusal: null }, finish_reason: "stop" },
-          ],
-          usage: {
-            prompt_tokens: promptTokens,
-            completion_tokens: completionTokens,
-            total_tokens: promptTokens + completionTokens,
-          },
-        }),
-      );
+      const reply = () =>
+        res.end(
+          JSON.stringify({
+            id: `chatcmpl-${calls.length}`,
+            object: "chat.completion",
+            created: 1_750_000_000,
+            model,
+            choices: [
+              { index: 0, message: { role: "assistant", content, refusal: null }, finish_reason: "stop" },
+            ],
+            usage: {
+              prompt_tokens: promptTokens,
+              completion_tokens: completionTokens,
+              total_tokens: promptTokens + completionTokens,
+            },
+          }),
+        );
+      if (options.delayMs) setTimeout(reply, options.delayMs);
+      else reply();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

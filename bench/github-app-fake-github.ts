@@ -15,6 +15,8 @@ export interface FakePull {
   author: string;
   merged: boolean;
   files: readonly FakeFile[];
+  /** The PR's title; `Change <n>` when unset. */
+  title?: string;
 }
 
 /** One answered request, by route template (`PATCH /repos/{owner}/{repo}/check-runs/{id}`). */
@@ -115,7 +117,7 @@ export async function startFakeGitHub(opts: {
       id: 5000 + n,
       number: n,
       state: p.merged ? "closed" : "open",
-      title: `Change ${n}`,
+      title: p.title ?? `Change ${n}`,
       body: "Adds limit checks.",
       draft: false,
       merged: p.merged,

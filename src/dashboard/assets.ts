@@ -55,9 +55,9 @@ svg{background:var(--card);border:1px solid var(--line);border-radius:6px;max-wi
 #dag .phase rect{fill:#f6f8fa;stroke:var(--line)}#dag .phase text{font-size:11px;fill:var(--muted)}
 #dag .edge{fill:none;stroke:#8c959f;stroke-width:1.3}#dag .arrowhead{fill:#8c959f}
 #dag .node rect{fill:#fff;stroke:var(--queued);stroke-width:2}#dag .node text{font-size:12px;fill:var(--fg)}
-.node.s-running rect{stroke:var(--running);fill:#ddf4ff}.node.s-waiting rect{stroke:var(--waiting);fill:#fff8c5}
-.node.s-succeeded rect{stroke:var(--succeeded);fill:#dafbe1}.node.s-failed rect{stroke:var(--failed);fill:#ffebe9}
-.node.s-skipped rect{stroke:var(--skipped);stroke-dasharray:4 3}.node.s-cancelled rect{stroke:var(--cancelled);fill:#eaeef2}
+#dag .node.s-running rect{stroke:var(--running);fill:#ddf4ff}#dag .node.s-waiting rect{stroke:var(--waiting);fill:#fff8c5}
+#dag .node.s-succeeded rect{stroke:var(--succeeded);fill:#dafbe1}#dag .node.s-failed rect{stroke:var(--failed);fill:#ffebe9}
+#dag .node.s-skipped rect{stroke:var(--skipped);stroke-dasharray:4 3}#dag .node.s-cancelled rect{stroke:var(--cancelled);fill:#eaeef2}
 #timeline .tick line{stroke:#eaeef2}#timeline .tick text{font-size:10px;fill:var(--muted);text-anchor:middle}
 #timeline .label{font-size:12px;text-anchor:end;fill:var(--fg)}
 #timeline .bar{fill:var(--queued)}#timeline .bar.s-running{fill:var(--running)}#timeline .bar.s-waiting{fill:var(--waiting)}

@@ -1,4 +1,7 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -32,9 +35,22 @@ export type ScriptProcess = ChildProcessByStdio<null, Readable, Readable> & {
   readonly waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
 };
 
+/** Where scripts too long for a command line are written: inside the repository, so packages resolve from it. */
+const SCRIPT_DIR = join(ROOT, "node_modules", ".cache", "phasegate-test-scripts");
+/** Linux caps one command-line argument at 128 KiB; a bundle of the whole app is larger. */
+const MAX_INLINE_SCRIPT = 100_000;
+
+function scriptArgs(script: string): string[] {
+  if (script.length <= MAX_INLINE_SCRIPT) return ["--input-type=module", "-e", script];
+  mkdirSync(SCRIPT_DIR, { recursive: true });
+  const file = join(SCRIPT_DIR, `${createHash("sha1").update(script).digest("hex")}.mjs`);
+  writeFileSync(file, script);
+  return [file];
+}
+
 /** Runs a bundled script as a real Node process, from the repository root so packages resolve. */
 export function spawnScript(script: string, env: Record<string, string>): ScriptProcess {
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+  const child = spawn(process.execPath, scriptArgs(script), {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
