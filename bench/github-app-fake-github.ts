@@ -493,7 +493,7 @@ function detailOf(url: URL, raw: string): string {
   let gist = "";
   try {
     const b = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-    const keys = ["name", "status", "conclusion", "event", "sha", "merge_method", "content"];
+    const keys = ["name", "status", "conclusion", "event", "sha", "merge_method", "content", "details_url"];
     gist = keys
       .filter((k) => b[k] !== undefined)
       .map((k) => `${k}=${String(b[k])}`)

@@ -138,7 +138,7 @@ describe("dashboard in headless Chromium against the app process", () => {
       GHE_PROTOCOL: "http",
       DATABASE_URL: `sqlite:${join(dir, "phasegate.db")}`,
       DASHBOARD_TOKEN: TOKEN,
-      DASHBOARD_URL: "",
+      DASHBOARD_URL: base,
       OPENAI_API_KEY: "test-key-not-a-secret",
       OPENAI_BASE_URL: model.baseURL,
       LOG_FORMAT: "json",
@@ -277,7 +277,17 @@ describe("dashboard in headless Chromium against the app process", () => {
       );
     }
     expect(await page.locator("section#findings li.finding").count()).toBeGreaterThan(0);
+    // Links to GitHub use GHE_HOST's web address; GitHub's check runs link back here (DASHBOARD_URL).
     expect(await page.getAttribute("a.pr-link", "href")).toBe(`${fake.url}/${OWNER}/${REPO}/pull/${PR}`);
+    const checkLinks = await page.$$eval("a.check-link", (as) =>
+      as.map((a) => [a.textContent, a.getAttribute("href")]),
+    );
+    expect(checkLinks.map(([label]) => label)).toContain("agents");
+    for (const [, href] of checkLinks)
+      expect(href).toMatch(new RegExp(`^${fake.url}/${OWNER}/${REPO}/runs/\\d+$`));
+    const checkWrites = fake.served.filter((r) => r.route.includes("/check-runs") && r.method !== "GET");
+    expect(checkWrites.length).toBeGreaterThan(0);
+    for (const w of checkWrites) expect(w.detail).toContain(`details_url=${runUrl}`);
   });
 
   it("draws the parallel review steps as overlapping bars on the timeline", async () => {
