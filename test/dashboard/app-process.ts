@@ -1,5 +1,2 @@
-import { run } from "probot";
-import { createApp } from "../../src/app/create-app.js";
-
-// The app as `npm start` runs it (Probot's server, configured from the environment), for the browser tests.
-await run(createApp());
+// The app as `npm start` runs it (src/server.ts: Probot's server, configured from the environment).
+import "../../src/server.js";

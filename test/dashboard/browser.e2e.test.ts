@@ -372,4 +372,30 @@ describe("dashboard in headless Chromium against the app process", () => {
     expect(model.calls.length).toBeGreaterThanOrEqual(3);
     expect(sample("phasegate_github_requests_total", { status: "200" })).toBeGreaterThan(0);
   });
+
+  it("keeps the token, the session and the model key out of its log; lines carry the delivery and run", async () => {
+    const basic = Buffer.from(`ops:${TOKEN}`).toString("base64");
+    expect((await fetch(`${base}/agents`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(
+      200,
+    );
+    expect((await fetch(`${base}/agents`, { headers: { authorization: `Basic ${basic}` } })).status).toBe(
+      200,
+    );
+    const session = (await page.context().cookies())[0]?.value ?? "";
+    expect(session.length).toBeGreaterThan(20);
+    const { stdout, stderr } = app.output();
+    for (const secret of [TOKEN, basic, session, "test-key-not-a-secret", SECRET])
+      expect(stdout + stderr).not.toContain(secret);
+    const lines = stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown> & { req?: { headers?: Record<string, string> } });
+    // Probot logs each request with its headers; the credentials in them are redacted.
+    const signedIn = lines.filter((l) => l.req?.headers?.cookie !== undefined);
+    expect(signedIn.length).toBeGreaterThan(0);
+    for (const l of signedIn) expect(l.req?.headers?.cookie).toBe("[redacted]");
+    expect(lines.filter((l) => l.req?.headers?.authorization === "[redacted]")).toHaveLength(2);
+    const started = lines.find((l) => l.msg === "run started");
+    expect(started).toMatchObject({ deliveryId: expect.any(String), runId: runUrl.split("/").at(-1) });
+  });
 });
