@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import pg from "pg";
 import pino from "pino";
 import { RunChanges } from "../src/app/run-changes.js";
 import type { RunPlan } from "../src/core/plan.js";
@@ -131,13 +133,58 @@ async function timeRequests(
   return times;
 }
 
+/** The machine's Postgres for the bench's second pass; `BENCH_POSTGRES_URL` overrides. */
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** A fresh schema in the machine's Postgres (dropped by `drop`), or null when no server answers. */
+async function postgresSchema(): Promise<{ url: string; drop: () => Promise<void> } | null> {
+  const schema = `bench_dashboard_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  try {
+    await admin.connect();
+  } catch {
+    return null;
+  }
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: POSTGRES_URL });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
+
 /**
- * Server time (handler called → response finished) of the runs list and of run pages with 10,000 runs in a
- * SQLite database, over a real HTTP server on 127.0.0.1. Figures only.
+ * Server time (handler called → response finished) of the runs list and of run pages with 10,000 runs in the
+ * database, over a real HTTP server on 127.0.0.1: on SQLite (a temp file), then on the machine's Postgres.
+ * Figures only.
  */
 export async function benchDashboard(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "phasegate-dashboard-bench-"));
-  const store = await openRunStore(`sqlite:${join(dir, "bench.db")}`);
+  const lines: string[] = [];
+  try {
+    lines.push(...(await benchOn("SQLite", `sqlite:${join(dir, "bench.db")}`)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const pgDb = await postgresSchema();
+  if (!pgDb) return [...lines, `Postgres: skipped (no server at ${new URL(POSTGRES_URL).host})`];
+  try {
+    lines.push(...(await benchOn("Postgres", pgDb.url)));
+  } finally {
+    await pgDb.drop();
+  }
+  return lines;
+}
+
+async function benchOn(label: string, databaseUrl: string): Promise<string[]> {
+  const store = await openRunStore(databaseUrl);
   try {
     const p = plan();
     const t0 = Date.UTC(2026, 10, 1);
@@ -179,12 +226,11 @@ export async function benchDashboard(): Promise<string[]> {
     const line = (name: string, t: number[]) =>
       `${name}: p50 ${fmt(quantile(t, 0.5))} ms, p99 ${fmt(quantile(t, 0.99))} ms, max ${fmt(Math.max(...t))} ms (${t.length} requests)`;
     return [
-      `${RUNS.toLocaleString("en")} runs in SQLite (seeded in ${(seedMs / 1000).toFixed(1)} s); target p99 ≤ 100 ms`,
-      line("runs list (4 filter/page variants)", list),
-      line("run page (100 different runs)", page),
+      `${label}: ${RUNS.toLocaleString("en")} runs (seeded in ${(seedMs / 1000).toFixed(1)} s); target p99 ≤ 100 ms`,
+      `  ${line("runs list (4 filter/page variants)", list)}`,
+      `  ${line("run page (100 different runs)", page)}`,
     ];
   } finally {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -114,6 +114,7 @@ describe("dashboard in headless Chromium against the app process", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "phasegate-browser-"));
+    mkdirSync("test-results", { recursive: true });
     fake = await startFakeGitHub({
       appId: APP_ID,
       owner: OWNER,
@@ -227,6 +228,7 @@ describe("dashboard in headless Chromium against the app process", () => {
     expect(await row.$eval("td.workflow", (td) => td.textContent)).toBe("delivery");
     expect(await row.$eval("td.sha", (td) => td.textContent)).toBe(fake.pull(PR).headSha.slice(0, 7));
     expect(await page.locator("table#runs img").count()).toBe(0);
+    await page.screenshot({ path: "test-results/dashboard-runs.png" });
   });
 
   it("opens the run page under a strict CSP and updates it live as steps finish", async () => {
@@ -344,7 +346,6 @@ describe("dashboard in headless Chromium against the app process", () => {
     expect(audit).toContain("octo-reviewer");
     expect(audit).toContain(head.slice(0, 7));
 
-    mkdirSync("test-results", { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
   }, 40_000);
