@@ -37,7 +37,7 @@ export function githubLinks(
     else if (key.startsWith("review:") && number !== null)
       links.push({
         kind: "review",
-        label: `review of ${key.slice(7)}`,
+        label: `PR review (${key.slice(7)})`,
         href: `${base}/${repo}/pull/${number}#pullrequestreview-${id}`,
       });
     else if ((key.startsWith("comment:") || key === "status-comment") && number !== null)

@@ -53,7 +53,7 @@ export const RUNS = layout(`<main id="runs-page" data-live="{{ liveUrl }}" data-
 </tr>{% else %}<tr class="empty"><td colspan="8">No runs{% if filtered %} match these filters{% endif %}.</td></tr>{% endfor %}
 </tbody>
 </table>
-<nav class="pages">{% if firstPage == false %}<a id="first-page" href="{{ firstUrl }}">Newest</a>{% endif %}{% if nextUrl %}<a id="next-page" href="{{ nextUrl }}">Older runs</a>{% endif %}</nav>
+<nav class="pages">{% if firstPage == false %}<a id="first-page" href="{{ firstUrl }}">Newest</a>{% endif %}{% if nextUrl != "" %}<a id="next-page" href="{{ nextUrl }}">Older runs</a>{% endif %}</nav>
 </main>`);
 
 export const RUN =

@@ -228,6 +228,7 @@ describe("dashboard in headless Chromium against the app process", () => {
     expect(await row.$eval("td.workflow", (td) => td.textContent)).toBe("delivery");
     expect(await row.$eval("td.sha", (td) => td.textContent)).toBe(fake.pull(PR).headSha.slice(0, 7));
     expect(await page.locator("table#runs img").count()).toBe(0);
+    expect(await page.locator("a#next-page").count()).toBe(0);
     await page.screenshot({ path: "test-results/dashboard-runs.png" });
   });
 
@@ -340,6 +341,11 @@ describe("dashboard in headless Chromium against the app process", () => {
       merge: "succeeded",
     });
     expect(fake.pull(PR).merged).toBe(true);
+    const review = page.locator("a.review-link");
+    expect(await review.textContent()).toBe("PR review (review)");
+    expect(await review.getAttribute("href")).toMatch(
+      new RegExp(`^${fake.url}/${OWNER}/${REPO}/pull/${PR}#pullrequestreview-\\d+$`),
+    );
     expect(await nodeColour(page, "merge")).toBe(SUCCEEDED);
     expect(await page.locator("section#gates li.gate").count()).toBe(0);
     const audit = await page.locator("table#audit tbody").textContent();

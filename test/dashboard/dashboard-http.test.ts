@@ -141,10 +141,17 @@ describe.each(["sqlite", "postgres"] as const)("dashboard over HTTP (%s)", (data
     expect(ids[0]).toBe("run-xss");
     const next = /id="next-page" href="([^"]+)"/.exec(first)?.[1]?.replaceAll("&amp;", "&");
     expect(next).toBeDefined();
-    const second = rowIds(await (await fetch(`${base}${next}`, { headers: bearer })).text());
+    const secondPage = await (await fetch(`${base}${next}`, { headers: bearer })).text();
+    const second = rowIds(secondPage);
     expect(second).toEqual(Array.from({ length: 11 }, (_, i) => `run-${String(49 + i).padStart(2, "0")}`));
-    const api = rowIds(await (await fetch(`${base}/agents?repo=acme/api`, { headers: bearer })).text());
+    // The last page has no "Older runs" link, only the way back to the newest.
+    expect(secondPage).not.toContain('id="next-page"');
+    expect(secondPage).toContain('<a id="first-page" href="/agents">Newest</a>');
+    const apiPage = await (await fetch(`${base}/agents?repo=acme/api`, { headers: bearer })).text();
+    const api = rowIds(apiPage);
     expect(api).toHaveLength(30);
+    expect(apiPage).not.toContain('id="next-page"');
+    expect(apiPage).not.toContain('id="first-page"');
     expect(api.every((id) => Number(id!.slice(4)) % 2 === 1)).toBe(true);
     const none = await (await fetch(`${base}/agents?state=failed`, { headers: bearer })).text();
     expect(rowIds(none)).toEqual([]);
