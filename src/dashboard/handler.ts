@@ -128,7 +128,8 @@ export function dashboardHandler(deps: DashboardDeps): HttpHandler {
   }
 
   async function runPage(_req: IncomingMessage, res: ServerResponse, _url: URL, m: RegExpExecArray) {
-    const id = decodeURIComponent(m[1] ?? "");
+    const id = decodedId(m[1]);
+    if (id === null) return notFound(res, `No run ${m[1]}.`);
     const run = await deps.store.loadRun(id);
     if (!run) return notFound(res, `No run ${id}.`);
     const [audit, effects] = await Promise.all([deps.store.listAudit(id), deps.github.effects(id)]);
@@ -156,7 +157,8 @@ export function dashboardHandler(deps: DashboardDeps): HttpHandler {
   routes["GET /agents/"] = runsPage;
   routes["GET /agents/runs/([^/]+)"] = runPage;
   routes["GET /agents/runs/([^/]+)/events"] = async (req, res, _url, m) => {
-    const id = decodeURIComponent(m[1] ?? "");
+    const id = decodedId(m[1]);
+    if (id === null) return notFound(res, `No run ${m[1]}.`);
     serveChanges(req, res, {
       subscribe: (notify) => deps.changes.subscribe((changed) => changed === id && notify()),
       poll: async () => String(await runVersion(deps.db, id)),
@@ -255,6 +257,15 @@ export function dashboardHandler(deps: DashboardDeps): HttpHandler {
 export function dashboardRunUrl(env: Env, runId: string): string | undefined {
   if (!env.DASHBOARD_TOKEN || !env.DASHBOARD_URL) return undefined;
   return `${env.DASHBOARD_URL.replace(/\/+$/, "")}/agents/runs/${encodeURIComponent(runId)}`;
+}
+
+/** A run id from the path; null when its %-escapes are malformed (`/agents/runs/%E0%A4%A`). */
+function decodedId(segment: string | undefined): string | null {
+  try {
+    return decodeURIComponent(segment ?? "");
+  } catch {
+    return null;
+  }
 }
 
 function html(res: ServerResponse, status: number, body: string) {

@@ -180,6 +180,11 @@ describe.each(["sqlite", "postgres"] as const)("dashboard over HTTP (%s)", (data
     const res = await fetch(`${base}/agents/runs/nope`, { headers: bearer });
     expect(res.status).toBe(404);
     expect(await res.text()).toContain("No run nope.");
+    // Malformed %-escapes are an unknown run too, not a server error.
+    const malformed = await fetch(`${base}/agents/runs/%E0%A4%A`, { headers: bearer });
+    expect(malformed.status).toBe(404);
+    expect(await malformed.text()).toContain("No run %E0%A4%A.");
+    expect((await fetch(`${base}/agents/runs/%E0%A4%A/events`, { headers: bearer })).status).toBe(404);
     expect(await (await fetch(`${base}/elsewhere`)).text()).toBe("not ours");
   });
 });
