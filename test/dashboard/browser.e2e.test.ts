@@ -17,7 +17,7 @@ import { TOKEN, XSS_TITLE } from "./fixtures.js";
 
 /**
  * The dashboard in real headless Chromium (Debian's package, driven by playwright-core) against the real app
- * process (`probot run`, as `npm start` runs it) on a real SQLite file, a fake GitHub (GHE_HOST) and a fake
+ * process (src/server.ts, as `npm start` runs it) on a real SQLite file, a fake GitHub (GHE_HOST) and a fake
  * OpenAI-compatible model that answers after MODEL_DELAY_MS, so the three review steps visibly run in parallel
  * while the page is open. One PR goes from `opened` to merged through signed webhooks.
  */
