@@ -1,6 +1,7 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { TestDatabase } from "../db/databases.js";
+import { scrapeMetrics } from "../helpers/serve-handler.js";
 import {
   APPROVER,
   agentsPassed,
@@ -193,6 +194,8 @@ describe.each(["sqlite", "postgres"] as const)("end to end on %s", (database) =>
     const [done] = await runsOfPr(h);
     expect(done?.status).toBe("succeeded");
     expect(done?.steps.get("merge")).toMatchObject({ status: "succeeded", attempts: 2 });
+    // The new process took the merge step back from the dead one: one lease expiry on /metrics.
+    expect(await scrapeMetrics(h.http)).toContain("phasegate_engine_lease_expiries_total 1\n");
     expect(await h.services.github.effect(runId, "merge")).toEqual({
       state: "done",
       githubId: MERGE_SHA,

@@ -1,6 +1,7 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
 import type { RunState } from "../../src/core/run-state.js";
+import { scrapeMetrics } from "../helpers/serve-handler.js";
 import {
   type Answer,
   APPROVE_ACTION,
@@ -498,8 +499,13 @@ const rows: Row[] = [
       reviewPassed(203),
     ],
     run: reviewRun("succeeded", "succeeded", null, "no findings"),
-    also: (c, run) => {
+    also: async (c, run) => {
       expect(c.slept.filter((ms) => ms > 0)).toEqual([1000]);
+      // /metrics counts the 403 and the one wait, for the installation.
+      const metrics = await scrapeMetrics(c.h.http);
+      expect(metrics).toContain('phasegate_github_requests_total{status="403",installation="42"} 1\n');
+      expect(metrics).toContain('phasegate_github_rate_limit_waits_total{installation="42"} 1\n');
+      expect(metrics).toContain("phasegate_github_rate_limit_wait_seconds_total 1\n");
       expect(logsWith(c, "GitHub rate limit: waiting")).toEqual([
         {
           level: 40,

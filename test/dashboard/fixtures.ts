@@ -1,6 +1,4 @@
-import { createServer, type IncomingHttpHeaders, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { HttpHandler } from "../../src/app/http.js";
+import { type IncomingHttpHeaders, request } from "node:http";
 import { newRunState, type RunFacts, type RunState, type StepState } from "../../src/core/run-state.js";
 import { StepTable } from "../../src/core/step-table.js";
 import { facts, planOf } from "../core/helpers.js";
@@ -60,17 +58,6 @@ export function waitingRun(id: string, t0: number, over: Partial<RunFacts> = {})
     base.steps.get("merge")!,
   ]);
   return { ...base, status: "waiting", startedAt: t0, steps, tokens: 1400 };
-}
-
-/** Serves `handler` on 127.0.0.1 and returns its base URL. */
-export async function serve(handler: HttpHandler): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    void Promise.resolve(handler(req, res)).then((handled) => {
-      if (!handled) res.writeHead(404).end("not ours");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
 /** POSTs a form with node:http (nock's fetch interceptor cannot replay a form body), without following redirects. */

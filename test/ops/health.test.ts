@@ -4,7 +4,7 @@ import { operationsHandler } from "../../src/ops/handler.js";
 import { createMetrics } from "../../src/ops/metrics.js";
 import { type AppHarness, startApp } from "../app/harness.js";
 import { createTestDatabase, type TestDatabase } from "../db/databases.js";
-import { serve } from "./scrape.js";
+import { serve } from "../helpers/serve-handler.js";
 
 let t: TestDatabase | undefined;
 let h: AppHarness | undefined;

@@ -3,7 +3,7 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterEach, expect, test } from "vitest";
 import { AUTHOR, bootE2E, firstReview, HEAD, mockToGate, PATCH_V1, prEvent } from "../app/e2e-fixtures.js";
 import { type AppHarness, INSTALLATION, OWNER, REPO } from "../app/harness.js";
-import { serve } from "./scrape.js";
+import { serve } from "../helpers/serve-handler.js";
 
 let h: AppHarness | undefined;
 let server: Awaited<ReturnType<typeof serve>> | undefined;

@@ -19,3 +19,15 @@ export async function serve(handler: HttpHandler): Promise<{ url: string; close(
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The app's `/metrics` text, fetched over HTTP from `handler` as a scraper would. */
+export async function scrapeMetrics(handler: HttpHandler): Promise<string> {
+  const server = await serve(handler);
+  try {
+    const res = await fetch(`${server.url}/metrics`);
+    if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+    return await res.text();
+  } finally {
+    await server.close();
+  }
+}
