@@ -1,22 +1,12 @@
 import { sql } from "kysely";
-import type { RunFilter } from "../engine/ports.js";
+import type { RunFilter, RunSummary } from "../engine/ports.js";
 import type { Db } from "./connect.js";
-import { listRunsQuery } from "./list-runs.js";
+import { listRunsQuery, runSummaryOf } from "./list-runs.js";
 
-/** A row of the dashboard's runs list. */
-export interface RunListRow {
-  readonly id: string;
-  readonly repo: string;
-  readonly number: number | null;
+/** A row of the dashboard's runs list: the run's summary, where it came from and its title. */
+export interface RunListRow extends RunSummary {
   readonly source: string;
   readonly title: string | null;
-  readonly workflowId: string;
-  readonly status: string;
-  readonly headSha: string;
-  readonly createdAt: number;
-  readonly startedAt: number | null;
-  readonly finishedAt: number | null;
-  readonly tokens: number;
 }
 
 /**
@@ -40,20 +30,7 @@ export async function runListPage(db: Db, filter: RunFilter): Promise<RunListRow
     )
     .execute();
   const titles = new Map(docs.map((d) => [d.run_id, d.title]));
-  return rows.map((r) => ({
-    id: r.id,
-    repo: r.repo,
-    number: r.number,
-    source: r.source,
-    title: titles.get(r.id) ?? null,
-    workflowId: r.workflow_id,
-    status: r.status,
-    headSha: r.head_sha,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    tokens: r.tokens,
-  }));
+  return rows.map((r) => ({ ...runSummaryOf(r), source: r.source, title: titles.get(r.id) ?? null }));
 }
 
 /** The repositories and workflows that have runs, for the filters: walks the (repo, …) and (workflow_id, …) indexes. */

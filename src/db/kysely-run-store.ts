@@ -4,7 +4,7 @@ import { changedSteps, runningSteps } from "./changed-steps.js";
 import type { Db } from "./connect.js";
 import { dueRunsQuery } from "./due-runs.js";
 import { HotQueries } from "./hot-queries.js";
-import { listRunsQuery } from "./list-runs.js";
+import { listRunsQuery, runSummaryOf } from "./list-runs.js";
 import { type CachedRun, RunCache } from "./run-cache.js";
 import { withRunLock, withSnapshot } from "./run-lock.js";
 import { selectRun, withFreshLeases } from "./run-reads.js";
@@ -103,18 +103,7 @@ export class KyselyRunStore implements RunStore {
 
   async listRuns(filter: RunFilter): Promise<RunSummary[]> {
     const rows = await listRunsQuery(this.#db.kysely, filter).execute();
-    return rows.map((r) => ({
-      id: r.id,
-      repo: r.repo,
-      number: r.number,
-      workflowId: r.workflow_id,
-      status: r.status,
-      headSha: r.head_sha,
-      createdAt: r.created_at,
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-      tokens: r.tokens,
-    }));
+    return rows.map(runSummaryOf);
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import type { RunFilter } from "../engine/ports.js";
-import type { Database } from "./schema.js";
+import type { RunFilter, RunSummary } from "../engine/ports.js";
+import type { Database, RunsTable } from "./schema.js";
 
 /** Page size when the filter gives none, and the most one page may hold. */
 export const DEFAULT_PAGE = 50;
@@ -35,4 +35,34 @@ export function listRunsQuery(db: Kysely<Database>, filter: RunFilter) {
     q = q.where((eb) => eb(eb.refTuple("created_at", "id"), "<", eb.tuple(before.createdAt, before.id)));
   }
   return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit);
+}
+
+/** A `listRunsQuery` row as the engine's `RunSummary`. */
+export function runSummaryOf(
+  r: Pick<
+    RunsTable,
+    | "id"
+    | "repo"
+    | "number"
+    | "workflow_id"
+    | "status"
+    | "head_sha"
+    | "created_at"
+    | "started_at"
+    | "finished_at"
+    | "tokens"
+  >,
+): RunSummary {
+  return {
+    id: r.id,
+    repo: r.repo,
+    number: r.number,
+    workflowId: r.workflow_id,
+    status: r.status,
+    headSha: r.head_sha,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    tokens: r.tokens,
+  };
 }
