@@ -8,64 +8,25 @@ import { performance } from "node:perf_hooks";
 import pg from "pg";
 import pino from "pino";
 import { RunChanges } from "../src/app/run-changes.js";
-import type { RunPlan } from "../src/core/plan.js";
+import { parseWorkflow } from "../src/core/parse-workflow.js";
+import { planWorkflow, type RunPlan } from "../src/core/plan.js";
 import { newRunState, type RunState, type StepState } from "../src/core/run-state.js";
 import { StepTable } from "../src/core/step-table.js";
 import { dashboardHandler } from "../src/dashboard/handler.js";
 import { GitHubStore } from "../src/db/github-store.js";
 import { openRunStore } from "../src/db/open-run-store.js";
+import { STANDARD_WORKFLOW } from "./github-app-diffs.js";
 import { fmt, quantile } from "./stats.js";
 
 const RUNS = 10_000;
 const REQUESTS = 300;
 const TOKEN = "bench-dashboard-token-0123456789";
 
-/** Review, security and tests in parallel, an approval gate, a merge: the standard run's shape. */
+/** The standard run's plan (github-app-diffs.ts): review, security and tests in parallel → approval → merge. */
 function plan(): RunPlan {
-  const agent = (id: string, kind: string) => ({
-    id,
-    name: id,
-    phaseId: "review",
-    kind,
-    needs: [],
-    needReasons: {},
-    when: null,
-    timeoutMs: 600_000,
-    retries: 2,
-    continueOnError: false,
-    isAgent: true,
-    failOn: "high",
-    model: "gpt-4o-mini",
-    instructions: null,
-    prompt: null,
-    with: {},
-  });
-  const reviews = ["review", "security", "tests"];
-  const after = (id: string, kind: string, phaseId: string, needs: string[], phase: string) => ({
-    ...agent(id, kind),
-    phaseId,
-    needs,
-    needReasons: Object.fromEntries(needs.map((n) => [n, `phase "${phase}"`])),
-    isAgent: false,
-    retries: 0,
-  });
-  return {
-    workflowId: "pr",
-    name: "Pull request",
-    maxParallel: 4,
-    budgetTokens: 200_000,
-    commandPrefix: "/agents",
-    phases: [
-      { id: "review", name: "Review", needs: [], steps: reviews },
-      { id: "approve", name: "Approve", needs: ["review"], steps: ["gate"] },
-      { id: "ship", name: "Ship", needs: ["approve"], steps: ["merge"] },
-    ],
-    steps: [
-      ...reviews.map((r) => agent(r, r)),
-      after("gate", "approval", "approve", reviews, "review"),
-      after("merge", "merge", "ship", ["gate"], "approve"),
-    ],
-  } as unknown as RunPlan;
+  const parsed = parseWorkflow(STANDARD_WORKFLOW, { templates: {} });
+  if (!parsed.ok) throw new Error("the standard workflow does not parse");
+  return planWorkflow(parsed.workflow, "delivery");
 }
 
 function run(i: number, p: RunPlan, t0: number): RunState {
