@@ -83,9 +83,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     // Lines logged inside a webhook job or a step carry its delivery, run and step ids (src/ops/log-context.ts).
     const log = contextLogger(app.log as ChildableLogger);
     const clients = installationClients({
-      authenticate: probotInstallationOctokit(app, (octokitLog: ChildableLogger) =>
-        contextLogger(octokitLog),
-      ),
+      authenticate: probotInstallationOctokit(app, contextLogger),
       ...(options.paceLimits ? { limits: options.paceLimits } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.clock ? { clock: options.clock } : {}),

@@ -58,28 +58,12 @@ export function layoutPlan(plan: RunPlan): GraphLayout {
     }
   }
   dagre.layout(g);
-  const nodes: NodeBox[] = plan.steps.map((s) => {
-    const n = g.node(s.id);
-    return {
-      id: s.id,
-      label: s.name,
-      x: n.x - n.width / 2,
-      y: n.y - n.height / 2,
-      width: n.width,
-      height: n.height,
-    };
-  });
-  const phases: PhaseBox[] = plan.phases.map((p) => {
-    const n = g.node(`phase:${p.id}`);
-    return {
-      id: p.id,
-      label: p.name,
-      x: n.x - n.width / 2,
-      y: n.y - n.height / 2,
-      width: n.width,
-      height: n.height,
-    };
-  });
+  const box = (key: string, id: string, label: string): NodeBox => {
+    const n = g.node(key);
+    return { id, label, x: n.x - n.width / 2, y: n.y - n.height / 2, width: n.width, height: n.height };
+  };
+  const nodes = plan.steps.map((s) => box(s.id, s.id, s.name));
+  const phases: PhaseBox[] = plan.phases.map((p) => box(`phase:${p.id}`, p.id, p.name));
   const edges: EdgeLine[] = g.edges().map((e: Edge) => {
     const pts: Point[] = g.edge(e).points ?? [];
     const d = pts.map((p: Point, i: number) => `${i === 0 ? "M" : "L"}${round(p.x)},${round(p.y)}`).join(" ");

@@ -16,7 +16,7 @@ import { clearedCookie, DashboardAuth, isHttps, sessionCookie } from "./auth.js"
 import { githubLinks } from "./github-links.js";
 import { type GraphLayout, layoutPlan } from "./graph-layout.js";
 import { serveChanges } from "./live.js";
-import { elapsed, formatTime, runView } from "./run-view.js";
+import { elapsed, formatTime, runView, subjectOf } from "./run-view.js";
 import { render } from "./views.js";
 
 /** Every dashboard response: no framing, no sniffing, nothing but our own script and stylesheet. */
@@ -114,7 +114,7 @@ export function dashboardHandler(deps: DashboardDeps): HttpHandler {
         runs: rows.map((r) => ({
           id: r.id,
           repo: r.repo,
-          subject: r.number === null ? r.source : `${r.source === "issue" ? "issue" : "PR"} #${r.number}`,
+          subject: subjectOf(r.source, r.number),
           title: r.title ?? "",
           workflow: r.workflowId,
           status: r.status,

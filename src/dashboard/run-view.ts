@@ -1,6 +1,6 @@
 import { formatDuration } from "../core/duration.js";
 import { sortFindings } from "../core/finding.js";
-import { waitingGates } from "../core/gate-text.js";
+import { type WaitingGate, waitingGates } from "../core/gate-text.js";
 import type { RunState } from "../core/run-state.js";
 import type { AuditEntry } from "../engine/ports.js";
 import type { GitHubLink } from "./github-links.js";
@@ -30,7 +30,7 @@ export interface RunView {
     })[];
   };
   readonly timeline: Timeline;
-  readonly gates: readonly { stepId: string; name: string; missing: string; who: string }[];
+  readonly gates: readonly WaitingGate[];
   readonly steps: readonly StepRow[];
   readonly findingCount: number;
   readonly audit: readonly AuditRow[];
@@ -64,6 +64,12 @@ export function formatTime(ms: number | null): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
 
+/** What a run is about: `PR #12`, `issue #7`, or its source when it has no number. */
+export function subjectOf(source: string, number: number | null): string {
+  if (number === null) return source;
+  return `${source === "issue" ? "issue" : "PR"} #${number}`;
+}
+
 /** Elapsed time of something that started at `start` and is not finished yet at `now`, or that took start..end. */
 export function elapsed(start: number | null, end: number | null, now: number): string {
   if (start === null) return "";
@@ -82,7 +88,6 @@ export function runView(input: {
   now: number;
 }): RunView {
   const { run, now } = input;
-  const plan = new Map(run.plan.steps.map((s) => [s.id, s]));
   const phaseName = new Map(run.plan.phases.map((p) => [p.id, p.name]));
   const steps: StepRow[] = run.plan.steps.map((p) => {
     const s = run.steps.get(p.id);
@@ -111,7 +116,7 @@ export function runView(input: {
     status: run.status,
     version: run.version,
     title: f.title ?? `${f.repo} ${f.headSha.slice(0, 7)}`,
-    subject: f.number === null ? f.source : `${f.source === "issue" ? "issue" : "PR"} #${f.number}`,
+    subject: subjectOf(f.source, f.number),
     repo: f.repo,
     workflow: run.plan.workflowId,
     headSha: f.headSha,
@@ -127,11 +132,11 @@ export function runView(input: {
         status: run.steps.get(n.id)?.status ?? "queued",
         textX: n.x + 10,
         textY: n.y + n.height / 2 + 4,
-        label: truncate(plan.get(n.id)?.name ?? n.label, 22),
+        label: truncate(n.label, 22),
       })),
     },
     timeline: timelineOf(run, now),
-    gates: waitingGates(run).map((g) => ({ stepId: g.stepId, name: g.name, missing: g.missing, who: g.who })),
+    gates: waitingGates(run),
     steps,
     findingCount: steps.reduce((n, s) => n + s.findings.length, 0),
     audit: input.audit.map((a) => ({

@@ -1,4 +1,6 @@
 import type { Probot, ProbotOctokit } from "probot";
+import type { Logger } from "../engine/logger.js";
+import type { ChildableLogger } from "../ops/log-context.js";
 
 type ProbotOctokitClient = InstanceType<typeof ProbotOctokit>;
 
@@ -17,7 +19,7 @@ interface FactoryArgs {
 export function probotInstallationOctokit(
   app: Probot,
   /** Replaces the clients' logger (Probot's), e.g. to add the current delivery and run ids to its lines. */
-  wrapLog?: (log: never) => unknown,
+  wrapLog?: (log: ChildableLogger) => Logger,
 ): (installationId: number) => Promise<ProbotOctokitClient> {
   return async (installationId) => {
     const appOctokit = await app.auth();
@@ -33,7 +35,7 @@ export function probotInstallationOctokit(
           throttle: { enabled: false },
           retry: { enabled: false },
           auth: { ...octokitOptions.auth, installationId },
-          ...(wrapLog && octokitOptions.log ? { log: wrapLog(octokitOptions.log as never) } : {}),
+          ...(wrapLog && octokitOptions.log ? { log: wrapLog(octokitOptions.log as ChildableLogger) } : {}),
         });
       },
     })) as ProbotOctokitClient;
