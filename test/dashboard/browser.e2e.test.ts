@@ -405,4 +405,15 @@ describe("dashboard in headless Chromium against the app process", () => {
     const started = lines.find((l) => l.msg === "run started");
     expect(started).toMatchObject({ deliveryId: expect.any(String), runId: runUrl.split("/").at(-1) });
   });
+
+  it("signs out: the session cookie is gone and the runs list asks for the token again", async () => {
+    await page.goto(`${base}/agents`);
+    await Promise.all([
+      page.waitForURL(`${base}/agents/login`),
+      page.click("form.logout button[type=submit]"),
+    ]);
+    expect(await page.context().cookies()).toEqual([]);
+    await page.goto(`${base}/agents`);
+    expect(page.url()).toBe(`${base}/agents/login`);
+  });
 });

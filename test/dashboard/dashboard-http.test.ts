@@ -77,6 +77,20 @@ describe.each(["sqlite", "postgres"] as const)("dashboard over HTTP (%s)", (data
     );
   });
 
+  it("marks the session Secure behind an HTTPS proxy, and signing out clears it", async () => {
+    const form = new URLSearchParams({ token: TOKEN }).toString();
+    const viaTls = await postForm(`${base}/agents/login`, form, { "x-forwarded-proto": "https" });
+    expect(viaTls.headers["set-cookie"]?.[0]).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
+
+    const session = viaTls.headers["set-cookie"]?.[0]?.split(";")[0] ?? "";
+    const out = await postForm(`${base}/agents/logout`, "", { cookie: session });
+    expect(out.status).toBe(303);
+    expect(out.headers.location).toBe("/agents/login");
+    expect(out.headers["set-cookie"]).toEqual([
+      "phasegate_session=; Path=/agents; HttpOnly; SameSite=Strict; Max-Age=0",
+    ]);
+  });
+
   it("shows titles and findings from GitHub and models as text, under a strict CSP", async () => {
     for (const path of ["/agents", "/agents/runs/run-xss"]) {
       const res = await fetch(`${base}${path}`, { headers: bearer });

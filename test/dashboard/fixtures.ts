@@ -64,11 +64,12 @@ export function waitingRun(id: string, t0: number, over: Partial<RunFacts> = {})
 export function postForm(
   url: string,
   body: string,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" } },
+      { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers } },
       (res) => {
         let text = "";
         res.setEncoding("utf8");
