@@ -57,7 +57,7 @@ export function dashboardHandler(deps: DashboardDeps): HttpHandler {
   const auth = new DashboardAuth(deps.token);
   const now = deps.now ?? Date.now;
   const layouts = new Map<string, GraphLayout>();
-  let choices: { at: number; value: Promise<{ repos: string[]; workflows: string[] }> } | null = null;
+  let choices: { at: number; value: { repos: string[]; workflows: string[] } } | null = null;
 
   const layoutOf = (id: string, plan: RunPlan): GraphLayout => {
     let layout = layouts.get(id);
@@ -68,8 +68,10 @@ export function dashboardHandler(deps: DashboardDeps): HttpHandler {
     }
     return layout;
   };
-  const filterChoicesCached = () => {
-    if (!choices || now() - choices.at > CHOICES_MS) choices = { at: now(), value: filterChoices(deps.db) };
+  // The values, not the promise: a failed query is not kept for the next 10 s of page views.
+  const filterChoicesCached = async () => {
+    if (!choices || now() - choices.at > CHOICES_MS)
+      choices = { at: now(), value: await filterChoices(deps.db) };
     return choices.value;
   };
 

@@ -42,7 +42,9 @@ export function timelineOf(run: RunState, now: number): Timeline {
     .map((p) => ({ plan: p, state: run.steps.get(p.id) }))
     .filter((s) => s.state?.startedAt != null);
   const t0 = run.startedAt ?? run.createdAt;
-  const tEnd = Math.max(t0 + 1, run.finishedAt ?? now, ...started.map((s) => s.state?.finishedAt ?? now));
+  // Where an unfinished bar ends: now, or the run's end once it finished (the picture stops growing).
+  const open = run.finishedAt ?? now;
+  const tEnd = Math.max(t0 + 1, open, ...started.map((s) => s.state?.finishedAt ?? open));
   const x = scaleLinear()
     .domain([0, tEnd - t0])
     .range([LEFT, WIDTH - 12]);
@@ -58,7 +60,7 @@ export function timelineOf(run: RunState, now: number): Timeline {
       end,
       x: round(x0),
       y: TOP + i * ROW,
-      width: round(Math.max(2, x((end ?? now) - t0) - x0)),
+      width: round(Math.max(2, x((end ?? open) - t0) - x0)),
     };
   });
   const ticks = x.ticks(6).map((ms) => ({ x: round(x(ms)), label: formatOffset(ms) }));
@@ -70,8 +72,9 @@ export function formatOffset(ms: number): string {
   if (ms === 0) return "0 s";
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
-  const min = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
+  const seconds = Math.round(ms / 1000);
+  const min = Math.floor(seconds / 60);
+  const s = seconds % 60;
   return s ? `${min} min ${s} s` : `${min} min`;
 }
 

@@ -42,7 +42,7 @@ export async function filterChoices(db: Db): Promise<{ repos: string[]; workflow
   return { repos: repos.map((r) => r.repo), workflows: workflows.map((w) => w.workflow_id) };
 }
 
-/** `(id, version)` of one run, or of the newest runs of a filter: what a live page polls to notice changes. */
+/** The version of one run (null when there is none): what a run's live page polls to notice changes. */
 export async function runVersion(db: Db, id: string): Promise<number | null> {
   const row = await db.kysely.selectFrom("runs").select("version").where("id", "=", id).executeTakeFirst();
   return row?.version ?? null;
