@@ -153,6 +153,15 @@ describe.each(["sqlite", "postgres"] as const)("dashboard over HTTP (%s)", (data
     const first = await (await fetch(`${base}/agents`, { headers: bearer })).text();
     const ids = rowIds(first);
     expect(ids).toHaveLength(50);
+    // The filter choices: every repository and workflow that has runs.
+    const options = (name: string) =>
+      [
+        ...(new RegExp(`<select name="${name}">(.*?)</select>`).exec(first)?.[1] ?? "").matchAll(
+          /value="([^"]*)"/g,
+        ),
+      ].map((m) => m[1]);
+    expect(options("repo")).toEqual(["", "acme/api", "acme/app"]);
+    expect(options("workflow")).toEqual(["", "w"]);
     expect(ids[0]).toBe("run-xss");
     const next = /id="next-page" href="([^"]+)"/.exec(first)?.[1]?.replaceAll("&amp;", "&");
     expect(next).toBeDefined();
