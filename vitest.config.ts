@@ -1,13 +1,42 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * The whole-app suites that the replica mode runs again with two app instances on one Postgres database,
+ * webhooks alternating between them (test/app/harness.ts, `REPLICAS`): standard run, supersede, restart,
+ * commands, gates, merge and deploy.
+ */
+const REPLICA_SUITES = [
+  "test/app/e2e-standard.test.ts",
+  "test/app/e2e-synchronize.test.ts",
+  "test/app/e2e-restart.test.ts",
+  "test/app/commands-*.test.ts",
+  "test/app/gates-*.test.ts",
+  "test/app/merge-step.test.ts",
+  "test/app/deploy-*.test.ts",
+  "test/app/replicas-*.test.ts",
+];
+
+const shared = {
+  setupFiles: ["test/setup.ts"],
+  testTimeout: 20_000,
+  hookTimeout: 30_000,
+  // Postgres tests share one database; files run in parallel but each uses its own schema.
+  pool: "forks" as const,
+};
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    setupFiles: ["test/setup.ts"],
     globalSetup: ["test/global-setup.ts"],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
-    // Postgres tests share one database; files run in parallel but each uses its own schema.
-    pool: "forks",
+    projects: [
+      { test: { ...shared, name: "main", include: ["test/**/*.test.ts"] } },
+      {
+        test: {
+          ...shared,
+          name: "replicas",
+          include: REPLICA_SUITES,
+          env: { PHASEGATE_TEST_REPLICAS: "2" },
+        },
+      },
+    ],
   },
 });

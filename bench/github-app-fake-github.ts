@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
 
 /** A changed file as `GET /pulls/{n}/files` lists it. */
 export interface FakeFile {
@@ -28,6 +29,12 @@ export interface ServedRequest {
   readonly known: boolean;
   /** The concrete path and the gist of a write's body (check-run name, status, conclusion; review event). */
   readonly detail: string;
+  /** The request's JSON body ({} when it had none). */
+  readonly body: Readonly<Record<string, unknown>>;
+  /** The `id` of the object the answer returned (a created check run, deployment, comment), if any. */
+  readonly answeredId?: number;
+  /** When the fake handled it (its effect is visible from then), in ms since the epoch (`performance.timeOrigin` based). */
+  readonly at: number;
 }
 
 export interface FakeGitHub {
@@ -73,6 +80,8 @@ export async function startFakeGitHub(opts: {
   owner: string;
   repo: string;
   workflowYaml: string | null;
+  /** Network and server time of every request: it is handled and answered this long after it arrived. */
+  latencyMs?: number;
 }): Promise<FakeGitHub> {
   const served: ServedRequest[] = [];
   const pulls = new Map<number, FakePull>();
@@ -414,53 +423,68 @@ export async function startFakeGitHub(opts: {
       raw += chunk;
     });
     req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      const path = url.pathname.replace(/^\/api\/v3/, "");
-      const method = req.method ?? "GET";
-      let answer: Answer = notFound();
-      let route = `${method} ${unknownRoute(path)}`;
-      let known = false;
-      for (const r of compiled) {
-        const m = r.method === method ? r.regex.exec(path) : null;
-        if (!m) continue;
-        const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? "")]));
-        let body: Record<string, unknown> = {};
-        try {
-          body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-        } catch {
-          body = {};
-        }
-        answer = r.handle({
-          method,
-          params,
-          query: url.searchParams,
-          body,
-          accept: String(req.headers.accept ?? ""),
-        });
-        route = `${method} ${r.route}`;
-        known = true;
-        break;
-      }
-      served.push({ method, route, status: answer.status, known, detail: detailOf(url, raw) });
-      const text =
-        typeof answer.body === "string"
-          ? answer.body
-          : answer.body === undefined
-            ? ""
-            : JSON.stringify(answer.body);
-      res.writeHead(answer.status, {
-        "content-type":
-          typeof answer.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8",
-        "x-ratelimit-limit": "5000",
-        "x-ratelimit-remaining": "4999",
-        "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
-        "x-ratelimit-resource": "core",
-        "x-github-request-id": `FAKE:${served.length}`,
-        ...answer.headers,
-      });
-      res.end(text);
+      if (opts.latencyMs) setTimeout(() => handle(req, res, raw), opts.latencyMs);
+      else handle(req, res, raw);
     });
   });
+  function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const path = url.pathname.replace(/^\/api\/v3/, "");
+    const method = req.method ?? "GET";
+    let answer: Answer = notFound();
+    let route = `${method} ${unknownRoute(path)}`;
+    let known = false;
+    let body: Record<string, unknown> = {};
+    try {
+      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    } catch {
+      body = {};
+    }
+    for (const r of compiled) {
+      const m = r.method === method ? r.regex.exec(path) : null;
+      if (!m) continue;
+      const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? "")]));
+      answer = r.handle({
+        method,
+        params,
+        query: url.searchParams,
+        body,
+        accept: String(req.headers.accept ?? ""),
+      });
+      route = `${method} ${r.route}`;
+      known = true;
+      break;
+    }
+    served.push({
+      method,
+      route,
+      status: answer.status,
+      known,
+      detail: detailOf(url, raw),
+      at: performance.timeOrigin + performance.now(),
+      body,
+      ...(typeof (answer.body as { id?: unknown } | undefined)?.id === "number"
+        ? { answeredId: (answer.body as { id: number }).id }
+        : {}),
+    });
+    const text =
+      typeof answer.body === "string"
+        ? answer.body
+        : answer.body === undefined
+          ? ""
+          : JSON.stringify(answer.body);
+    res.writeHead(answer.status, {
+      "content-type":
+        typeof answer.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8",
+      "x-ratelimit-limit": "5000",
+      "x-ratelimit-remaining": "4999",
+      "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+      "x-ratelimit-resource": "core",
+      "x-github-request-id": `FAKE:${served.length}`,
+      ...answer.headers,
+    });
+    res.end(text);
+  }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -32,8 +32,18 @@ async function dropSchemas(which: (run: string) => boolean): Promise<void> {
   }
 }
 
+/** How many projects (test/vitest.config.ts) have set up and not yet torn down: each runs this file. */
+const users = globalThis as { phasegateGlobalSetups?: number };
+
 export async function setup(): Promise<() => Promise<void>> {
-  process.env.PHASEGATE_TEST_RUN = RUN;
-  await dropSchemas((run) => Date.now() - Number.parseInt(run, 36) > STALE_MS);
-  return () => dropSchemas((run) => run === RUN);
+  process.env.PHASEGATE_TEST_RUN ??= RUN;
+  const run = process.env.PHASEGATE_TEST_RUN;
+  users.phasegateGlobalSetups = (users.phasegateGlobalSetups ?? 0) + 1;
+  if (users.phasegateGlobalSetups === 1)
+    await dropSchemas((r) => Date.now() - Number.parseInt(r, 36) > STALE_MS);
+  // A project that finished first must not drop the schemas another project's tests still use.
+  return async () => {
+    users.phasegateGlobalSetups = (users.phasegateGlobalSetups ?? 1) - 1;
+    if (users.phasegateGlobalSetups === 0) await dropSchemas((r) => r === run);
+  };
 }

@@ -4,8 +4,10 @@ import { stepPlan } from "../core/plan-index.js";
 import { githubWebBase } from "../dashboard/github-links.js";
 import { dashboardHandler, dashboardRunUrl } from "../dashboard/handler.js";
 import { GitHubStore } from "../db/github-store.js";
+import { namedLocks } from "../db/named-locks.js";
 import { openAgentCache } from "../db/open-agent-cache.js";
 import { openRunStore } from "../db/open-run-store.js";
+import { PostgresPaceStore } from "../db/postgres-pace-store.js";
 import { Engine } from "../engine/engine.js";
 import type { AgentProvider } from "../engine/ports.js";
 import { type Env, readEnv } from "../env.js";
@@ -15,6 +17,7 @@ import { installationClients } from "../github/installation-clients.js";
 import type { PaceLimits } from "../github/pace-limits.js";
 import { probotInstallationOctokit } from "../github/probot-installation-octokit.js";
 import { selectProvider } from "../llm/select-provider.js";
+import { warmTokenizer } from "../llm/tokenizer.js";
 import { operationsHandler } from "../ops/handler.js";
 import { type ChildableLogger, contextLogger } from "../ops/log-context.js";
 import { meteredProvider } from "../ops/metered-provider.js";
@@ -44,6 +47,10 @@ export interface AppOptions {
   readonly workerId?: string;
   readonly leaseMs?: number;
   readonly pollMs?: number;
+  /** How long this process's claim on a webhook job holds without renewal (default 30 s). */
+  readonly jobLeaseMs?: number;
+  /** How often to look for webhook jobs a dead replica left (default 10 s; 0 = only at start). */
+  readonly jobPollMs?: number;
   /**
    * Show runs on GitHub (check runs, reviews, status comments); default true. Tests of one path (commands,
    * gates, deploys) may turn it off to assert only that path's requests; end-to-end tests keep it on.
@@ -78,6 +85,10 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     const store = await openRunStore(env.DATABASE_URL);
     const agentCache = await openAgentCache(env.DATABASE_URL);
     const github = new GitHubStore(store.database);
+    const locks = await namedLocks(env.DATABASE_URL, {
+      onLost: (name, err) =>
+        app.log.error({ err, lock: name }, "a lock's database connection broke while held"),
+    });
     const metrics = createMetrics(store.database);
     const provider = meteredProvider(options.provider ?? selectProvider(env), metrics);
     // Lines logged inside a webhook job or a step carry its delivery, run and step ids (src/ops/log-context.ts).
@@ -88,6 +99,10 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.maxRateLimitWaitMs !== undefined ? { maxWaitMs: options.maxRateLimitWaitMs } : {}),
+      // Replicas on one Postgres reserve each installation's writes from one schedule (src/db/postgres-pace-store.ts).
+      ...(store.database.dialect === "postgres"
+        ? { sharedSchedule: new PostgresPaceStore(store.database) }
+        : {}),
       onWait: (wait) => {
         metrics.githubWait(wait.installationId, wait.waitMs);
         log.warn({ ...wait }, "GitHub rate limit: waiting");
@@ -118,6 +133,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       reportNow: async (run) => reporterRef.current?.reportNow(run),
       engine: undefined as unknown as Engine,
       changes: new RunChanges(),
+      locks,
     };
     const engine = new Engine({
       store,
@@ -160,9 +176,13 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       );
     }
     httpHandlers.push(operationsHandler({ db: store.database, metrics }));
-    const queue = new JobQueue(services, handleJob);
+    const queue = new JobQueue(services, handleJob, {
+      ...(options.jobLeaseMs ? { leaseMs: options.jobLeaseMs } : {}),
+      ...(options.jobPollMs !== undefined ? { pollMs: options.jobPollMs } : {}),
+    });
     registerIntake(app, services, queue);
     engine.start();
+    if (provider.meter) warmTokenizer();
     // Reports held back by coalescing or cut off by a crash are sent now, not at the run's next change.
     await reporterRef.current?.resume().catch((err) => log.error({ err }, "resuming reports failed"));
     const resumed = await queue.resume();
@@ -177,10 +197,11 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     const stop = () =>
       (stopping ??= (async () => {
         process.off("SIGTERM", onTerm);
+        queue.stop();
         await engine.stop();
         reporterRef.current?.stop();
         await background.idle();
-        await Promise.all([store.close(), agentCache.close()]);
+        await Promise.all([store.close(), agentCache.close(), locks.close()]);
       })());
     process.once("SIGTERM", onTerm);
     // Probot's server answers these routes after its own (webhooks); `probot.load` without a server has none.

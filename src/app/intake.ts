@@ -5,7 +5,7 @@ import type { AppServices } from "./services.js";
 
 /**
  * Every webhook: translate it into a job, record the delivery (its `X-GitHub-Delivery` id) with the job in one
- * insert, hand the job to the queue and return, so GitHub gets its answer within milliseconds. A delivery id
+ * insert (claimed by this process), hand the job to the queue and return, so GitHub gets its answer within milliseconds. A delivery id
  * seen before is a no-op. Probot has already verified the signature.
  */
 export function registerIntake(app: Probot, services: AppServices, queue: JobQueue): void {
@@ -13,7 +13,13 @@ export function registerIntake(app: Probot, services: AppServices, queue: JobQue
     const receivedAt = services.now();
     const translation = webhookJob(context.name, context.payload, services.appId, receivedAt);
     const job = "job" in translation ? translation.job : null;
-    const fresh = await services.github.recordJob({ id: context.id, event: context.name, receivedAt, job });
+    const fresh = await services.github.recordJob({
+      id: context.id,
+      event: context.name,
+      receivedAt,
+      job,
+      claim: queue.claim(),
+    });
     if (!fresh) {
       services.log.info({ deliveryId: context.id, event: context.name }, "repeated delivery ignored");
       return;

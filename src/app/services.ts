@@ -2,6 +2,7 @@ import type { ProbotOctokit } from "probot";
 import type { RunState } from "../core/run-state.js";
 import type { GitHubStore } from "../db/github-store.js";
 import type { KyselyRunStore } from "../db/kysely-run-store.js";
+import type { NamedLocks } from "../db/named-locks.js";
 import type { Engine } from "../engine/engine.js";
 import type { Logger } from "../engine/logger.js";
 import type { AgentCache, AgentProvider } from "../engine/ports.js";
@@ -54,4 +55,6 @@ export interface AppServices {
   dashboardUrl(runId: string): string | undefined;
   /** Every stored run change, for the dashboard's live pages. */
   readonly changes: RunChanges;
+  /** Locks held across every app process on the database (replicas on Postgres); no-ops on SQLite. */
+  readonly locks: NamedLocks;
 }

@@ -31,10 +31,16 @@ export class GitHubStore {
   constructor(private readonly db: Db) {}
 
   /**
-   * Records a delivery and its job in one insert; false when the delivery id was seen before (a redelivery:
-   * do nothing). A delivery without a job is recorded as done.
+   * Records a delivery and its job in one insert, the job claimed by `claim.by` until `claim.until`; false when the
+   * delivery id was seen before (a redelivery: do nothing). A delivery without a job is recorded as done.
    */
-  async recordJob(d: { id: string; event: string; receivedAt: number; job: Job | null }): Promise<boolean> {
+  async recordJob(d: {
+    id: string;
+    event: string;
+    receivedAt: number;
+    job: Job | null;
+    claim?: { by: string; until: number };
+  }): Promise<boolean> {
     const result = await this.db.kysely
       .insertInto("deliveries")
       .values({
@@ -43,18 +49,24 @@ export class GitHubStore {
         received_at: d.receivedAt,
         job: d.job ? JSON.stringify(d.job) : null,
         done_at: d.job ? null : d.receivedAt,
+        claimed_by: d.job && d.claim ? d.claim.by : null,
+        claimed_until: d.job && d.claim ? d.claim.until : null,
       })
       .onConflict((oc) => oc.column("id").doNothing())
       .executeTakeFirst();
     return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
   }
 
-  /** Jobs acknowledged but not finished, oldest first: what a restart must still do. */
-  async pendingJobs(limit = 1000): Promise<PendingJob[]> {
+  /**
+   * Jobs acknowledged but not finished whose claim ran out at `now` (or that nobody claimed), oldest first: what
+   * a restart, or a replica taking over from a dead one, must still do. Claim each with `claimJob` first.
+   */
+  async pendingJobs(now: number, limit = 1000): Promise<PendingJob[]> {
     const rows = await this.db.kysely
       .selectFrom("deliveries")
       .select(["id", "event", "job"])
       .where("done_at", "is", null)
+      .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<=", now)]))
       .orderBy("received_at")
       .limit(limit)
       .execute();
@@ -63,10 +75,34 @@ export class GitHubStore {
     );
   }
 
+  /** Claims an unfinished job whose claim ran out; true for the one process (of any) whose update took it. */
+  async claimJob(deliveryId: string, by: string, until: number, now: number): Promise<boolean> {
+    const result = await this.db.kysely
+      .updateTable("deliveries")
+      .set({ claimed_by: by, claimed_until: until })
+      .where("id", "=", deliveryId)
+      .where("done_at", "is", null)
+      .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<=", now)]))
+      .executeTakeFirst();
+    return (result.numUpdatedRows ?? 0n) > 0n;
+  }
+
+  /** Extends `by`'s claim of a job it is still doing; false when the job was taken over (the claim ran out). */
+  async renewJob(deliveryId: string, by: string, until: number): Promise<boolean> {
+    const result = await this.db.kysely
+      .updateTable("deliveries")
+      .set({ claimed_until: until })
+      .where("id", "=", deliveryId)
+      .where("claimed_by", "=", by)
+      .where("done_at", "is", null)
+      .executeTakeFirst();
+    return (result.numUpdatedRows ?? 0n) > 0n;
+  }
+
   async jobDone(deliveryId: string, at: number): Promise<void> {
     await this.db.kysely
       .updateTable("deliveries")
-      .set({ done_at: at })
+      .set({ done_at: at, claimed_until: null })
       .where("id", "=", deliveryId)
       .execute();
   }

@@ -3,10 +3,18 @@ import { type Db, openDatabase } from "./connect.js";
 import * as init from "./migrations/0001_init.js";
 import * as agentCache from "./migrations/0002_agent_cache.js";
 import * as github from "./migrations/0003_github.js";
+import * as installationPace from "./migrations/0004_installation_pace.js";
+import * as jobClaims from "./migrations/0005_job_claims.js";
 import type { Database } from "./schema.js";
 
 /** Every migration, in order. A static record: no folder scanning, so bundling and `dist/` layout don't matter. */
-const MIGRATIONS = { "0001_init": init, "0002_agent_cache": agentCache, "0003_github": github };
+const MIGRATIONS = {
+  "0001_init": init,
+  "0002_agent_cache": agentCache,
+  "0003_github": github,
+  "0004_installation_pace": installationPace,
+  "0005_job_claims": jobClaims,
+};
 
 function migrator(db: Kysely<Database>, migrationTableSchema?: string): Migrator {
   return new Migrator({

@@ -16,6 +16,10 @@ export interface DeliveriesTable {
   readonly job: string | null;
   /** When its job finished; null while it is pending (a restart picks it up). */
   readonly done_at: EpochMs | null;
+  /** The process working on the job (an engine worker id); null for a job nobody claimed. */
+  readonly claimed_by: string | null;
+  /** Until when that claim holds unless renewed; another process may claim the job after it. */
+  readonly claimed_until: EpochMs | null;
 }
 
 /**
@@ -135,6 +139,20 @@ export interface ProtectionRequestsTable {
   readonly answer: string | null;
 }
 
+/**
+ * One installation's GitHub write schedule (`PaceState`), shared by every replica on one Postgres: a reservation
+ * locks the row, places the write with `reserveWrite` and stores the result (`PostgresPaceStore`).
+ */
+export interface InstallationPaceTable {
+  readonly installation_id: number;
+  /** The earliest start of the next write. */
+  readonly next_write_at: EpochMs;
+  /** Every request of the installation waits until then (a rate limit was seen); 0 when never paused. */
+  readonly paused_until: EpochMs;
+  /** Start times of recent content-creating writes: a JSON array of epoch ms, ascending. */
+  readonly content_starts: string;
+}
+
 /** The kysely database type of phasegate's tables. */
 export interface Database {
   deliveries: DeliveriesTable;
@@ -146,4 +164,5 @@ export interface Database {
   effects: EffectsTable;
   posted_findings: PostedFindingsTable;
   protection_requests: ProtectionRequestsTable;
+  installation_pace: InstallationPaceTable;
 }

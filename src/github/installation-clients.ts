@@ -3,6 +3,7 @@ import type { BackoffOptions } from "./classify-failure.js";
 import { type Clock, systemClock } from "./clock.js";
 import { InstallationPacer } from "./installation-pacer.js";
 import { DEFAULT_PACE_LIMITS, type PaceLimits } from "./pace-limits.js";
+import { memoryPaceStore, type PaceStore } from "./pace-store.js";
 import { pacedRequest } from "./paced-request.js";
 import type { RateLimitWait } from "./rate-limit-wait.js";
 
@@ -23,6 +24,12 @@ export interface InstallationClientsOptions<O extends HookableOctokit> {
   /** Bound on the total back-off of one request before `GitHubRateLimitError`; default 15 minutes. */
   maxWaitMs?: number;
   clock?: Clock;
+  /**
+   * Where each installation's write schedule (next write time, recent content writes, rate-limit pause) lives.
+   * Default: this process's memory, right for one process (SQLite). Replicas on one Postgres pass a
+   * `PostgresPaceStore` over it, so that they reserve writes from one schedule instead of each pacing alone.
+   */
+  sharedSchedule?: PaceStore;
   /** Called before every back-off, e.g. to log it and count it in metrics. */
   onWait?: (wait: RateLimitWait) => void;
   /** Called with every GitHub response's status code (`"error"`: no response), e.g. to count it in metrics. */
@@ -45,6 +52,7 @@ export interface InstallationClients<O> {
  * creates (by check-run name + head SHA or `external_id`, review fingerprint) instead of posting twice. GraphQL
  * (`POST /graphql`) counts as a write, as in @octokit/plugin-throttling, and is never retried after a 5xx. Writes of
  * one installation start in FIFO order, so a comment held back by the content cap also holds the writes behind it.
+ * With `sharedSchedule`, the spacing, the content caps and rate-limit pauses hold across every process sharing it.
  *
  * @example
  * const github = installationClients({ authenticate: probotInstallationOctokit(app), onWait: (w) => app.log.warn(w) });
@@ -64,13 +72,14 @@ export function installationClients<O extends HookableOctokit>(
   const clock = options.clock ?? systemClock;
   const maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
   const onWait = options.onWait ?? (() => {});
+  const schedule = options.sharedSchedule ?? memoryPaceStore();
   // Pacers outlive clients: a client is cheap and per call, the pacer holds the installation's budget.
   const pacers = new Map<number, InstallationPacer>();
   return {
     async forInstallation(installationId) {
       let pacer = pacers.get(installationId);
       if (!pacer) {
-        pacer = new InstallationPacer(limits, clock);
+        pacer = new InstallationPacer(limits, clock, schedule, installationId);
         pacers.set(installationId, pacer);
       }
       const ctx = {

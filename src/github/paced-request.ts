@@ -67,7 +67,8 @@ export async function pacedRequest<O extends RequestOptionsLike, R>(
       if (plan.reason === "server-error") throw error;
       throw new GitHubRateLimitError(route, ctx.installationId, waitedMs, plan.waitMs, { cause: error });
     }
-    if (plan.pauseInstallation) ctx.pacer.pauseUntil(now + plan.waitMs);
+    // Awaited: with a shared store, the other replicas hold this installation's requests too before we wait.
+    if (plan.pauseInstallation) await ctx.pacer.pauseUntil(now + plan.waitMs);
     ctx.onWait({
       installationId: ctx.installationId,
       route,

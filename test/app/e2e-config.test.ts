@@ -15,7 +15,7 @@ import {
   watchUnexpected,
 } from "./e2e-fixtures.js";
 import type { AppHarness } from "./harness.js";
-import { R } from "./harness.js";
+import { APP_DATABASES, R } from "./harness.js";
 import { CONTENTS } from "./runs-fixtures.js";
 
 let h: AppHarness | undefined;
@@ -50,7 +50,7 @@ const KIND_ERROR =
 const KEY_ERROR =
   'step "security": unknown key "fail_onn" (expected one of id, name, depends_on, when, timeout, continue_on_error, agent, retries, uses, fail_on, with)';
 
-describe.each(["sqlite", "postgres"] as const)("end to end on %s", (database) => {
+describe.each(APP_DATABASES)("end to end on %s", (database) => {
   test("an invalid workflow file on main: one failing `agents` check with an annotation per error, nothing runs; a redelivery sends nothing; a new delivery only reads", async () => {
     const e = await bootE2E(database);
     h = e.h;

@@ -16,7 +16,7 @@ import {
   watchUnexpected,
   withMarker,
 } from "./e2e-fixtures.js";
-import { API, type AppHarness, example, R } from "./harness.js";
+import { API, APP_DATABASES, type AppHarness, example, R } from "./harness.js";
 import { CONTENTS } from "./runs-fixtures.js";
 
 let h: AppHarness | undefined;
@@ -78,7 +78,7 @@ function mockIssue(): void {
     });
 }
 
-describe.each(["sqlite", "postgres"] as const)("end to end on %s", (database) => {
+describe.each(APP_DATABASES)("end to end on %s", (database) => {
   test("issue workflow: labeled → the plan is posted, a status comment when the gate waits; `/agents approve` by a writer → 👀, permission, run succeeds, status edited", async () => {
     const e = await bootE2E(database);
     h = e.h;

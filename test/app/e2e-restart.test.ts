@@ -30,7 +30,7 @@ import {
   type Unexpected,
   watchUnexpected,
 } from "./e2e-fixtures.js";
-import { API, type AppHarness, R } from "./harness.js";
+import { API, APP_DATABASES, type AppHarness, R } from "./harness.js";
 
 const running: AppHarness[] = [];
 let db: TestDatabase | undefined;
@@ -54,7 +54,7 @@ async function ledger(h: AppHarness, runId: string): Promise<Record<string, stri
   return Object.fromEntries([...effects].map(([k, v]) => [k, v.state]));
 }
 
-describe.each(["sqlite", "postgres"] as const)("end to end on %s", (database) => {
+describe.each(APP_DATABASES)("end to end on %s", (database) => {
   test("restart while the gate waits: nothing is sent again; the approval then PATCHes each check run once and merges once", async () => {
     const first = await bootE2E(database);
     running.push(first.h);

@@ -39,7 +39,7 @@ import {
   watchUnexpected,
   withMarker,
 } from "./e2e-fixtures.js";
-import { API, type AppHarness, R } from "./harness.js";
+import { API, APP_DATABASES, type AppHarness, R } from "./harness.js";
 import { CONTENTS } from "./runs-fixtures.js";
 
 let h: AppHarness | undefined;
@@ -56,7 +56,7 @@ afterEach(async () => {
 const IDS = { agents: 101, review: 102, approval: 103 };
 const MERGE_CHECK = 104;
 
-describe.each(["sqlite", "postgres"] as const)("end to end on %s", (database) => {
+describe.each(APP_DATABASES)("end to end on %s", (database) => {
   test("standard run: opened → review phase → PR review → gate waits → approving review → merge", async () => {
     const e = await bootE2E(database);
     h = e.h;
@@ -215,12 +215,13 @@ describe.each(["sqlite", "postgres"] as const)("end to end on %s", (database) =>
       `GET ${CONTENTS}?ref=main`,
       `GET ${R}/pulls/${PR}`,
       `GET ${R}/pulls/${PR}/files?per_page=100&page=1`,
-      // One pass once the phase failed: `agents`, the phase's check run, the skipped phases', the PR review.
-      `POST ${R}/check-runs`,
-      `POST ${R}/check-runs`,
-      `POST ${R}/check-runs`,
-      `POST ${R}/check-runs`,
+      // One pass once the phase failed: the PR review first (what the author waits for), then `agents`, the
+      // phase's check run and the skipped phases'.
       `POST ${R}/pulls/${PR}/reviews`,
+      `POST ${R}/check-runs`,
+      `POST ${R}/check-runs`,
+      `POST ${R}/check-runs`,
+      `POST ${R}/check-runs`,
     ]);
     const [run] = await runsOfPr(h);
     expect(run?.status).toBe("failed");

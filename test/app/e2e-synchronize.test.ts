@@ -28,7 +28,7 @@ import {
   watchUnexpected,
 } from "./e2e-fixtures.js";
 import type { AppHarness } from "./harness.js";
-import { R } from "./harness.js";
+import { APP_DATABASES, R } from "./harness.js";
 
 let h: AppHarness | undefined;
 let unexpected: Unexpected[] = [];
@@ -44,7 +44,7 @@ afterEach(async () => {
 const OLD = { agents: 101, review: 102, approval: 103 };
 const NEW = { agents: 201, review: 202, approval: 203 };
 
-describe.each(["sqlite", "postgres"] as const)("end to end on %s", (database) => {
+describe.each(APP_DATABASES)("end to end on %s", (database) => {
   test("a push while the gate waits: the old run is cancelled on GitHub, a new run reviews the new head, an approval of the old head opens nothing", async () => {
     const e = await bootE2E(database);
     h = e.h;

@@ -3,7 +3,7 @@ import type { RunPlan } from "../../src/core/plan.js";
 import { newRunState, type RunFacts, type RunState } from "../../src/core/run-state.js";
 import type { AuditEntry } from "../../src/engine/ports.js";
 import { type PhasesSpec, planOf, step } from "../core/helpers.js";
-import { API, type AppHarness, example, INSTALLATION, R, startApp } from "./harness.js";
+import { API, type AppHarness, example, INSTALLATION, R, REPLICAS, startApp } from "./harness.js";
 
 /** Shared by the commands-* and gates-* tests: a run parked at an approval gate on PR #7 of acme/widgets. */
 export const HEAD = "c0ffee1234567890c0ffee1234567890c0ffee12";
@@ -103,22 +103,34 @@ export function nockGateReads(
 
 /** GET collaborators/{login}/permission: a role, or 404 (not a collaborator). */
 export function nockPermission(login: string, role: string | 404): void {
-  const scope = nock(API).get(`${R}/collaborators/${login}/permission`);
-  if (role === 404) scope.reply(404, { message: "Not Found" });
-  else
-    scope.reply(200, {
-      permission: role === "maintain" ? "write" : role === "triage" ? "read" : role,
-      role_name: role,
-      user: { login },
-    });
+  for (const scope of cachedRead(`${R}/collaborators/${login}/permission`)) {
+    if (role === 404) scope.reply(404, { message: "Not Found" });
+    else
+      scope.reply(200, {
+        permission: role === "maintain" ? "write" : role === "triage" ? "read" : role,
+        role_name: role,
+        user: { login },
+      });
+  }
 }
 
 /** GET /orgs/{org}/teams/{slug}/memberships/{login}: active, or 404 (not a member). */
 export function nockMembership(team: string, login: string, active: boolean): void {
   const [org, slug] = team.split("/");
-  const scope = nock(API).get(`/orgs/${org}/teams/${slug}/memberships/${login}`);
-  if (active) scope.reply(200, { state: "active", role: "member" });
-  else scope.reply(404, { message: "Not Found" });
+  for (const scope of cachedRead(`/orgs/${org}/teams/${slug}/memberships/${login}`)) {
+    if (active) scope.reply(200, { state: "active", role: "member" });
+    else scope.reply(404, { message: "Not Found" });
+  }
+}
+
+/**
+ * The interceptors of a read the app caches per process (permissions, team memberships): one, which must be
+ * made, and with replicas one more for each other instance, which may be (its cache is its own).
+ */
+export function cachedRead(path: string): nock.Interceptor[] {
+  const required = nock(API).get(path);
+  const extra = Array.from({ length: REPLICAS - 1 }, () => nock(API).get(path).optionally());
+  return [required, ...extra];
 }
 
 /** The reply comment, with its exact body. */

@@ -7,6 +7,7 @@ import { type AppOptions, createApp } from "../../src/app/create-app.js";
 import type { HttpHandler } from "../../src/app/http.js";
 import type { AppServices } from "../../src/app/services.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "../db/databases.js";
+import { signatureOf, WEBHOOK_SECRET } from "./signed-webhook.js";
 
 export { example, INSTALLATION, OWNER, REPO };
 
@@ -20,16 +21,39 @@ const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 })
   .privateKey.export({ type: "pkcs1", format: "pem" })
   .toString();
 
+/**
+ * The replica test mode: `PHASEGATE_TEST_REPLICAS=2 npx vitest run test/app/…` (the `replicas` project of
+ * vitest.config.ts) starts that many app instances on one Postgres database for every `startApp`, and delivers
+ * webhooks to them in turn, as a load balancer would. Each instance has its own engine, job queue, reporter,
+ * pacer and caches; they share only the database, as separate processes do.
+ */
+export const REPLICAS = Math.max(1, Number(process.env.PHASEGATE_TEST_REPLICAS ?? 1) || 1);
+
+/** The databases whole-app suites run on: both, or Postgres alone in the replica mode. */
+export const APP_DATABASES: readonly DatabaseKind[] = REPLICAS > 1 ? ["postgres"] : ["sqlite", "postgres"];
+
 export interface AppHarness {
+  /** The first replica's Probot (the only one unless `REPLICAS` > 1). */
   readonly probot: Probot;
+  /** Every replica's Probot, in the order webhooks are delivered to them. */
+  readonly probots: readonly Probot[];
+  /** The first replica's services (each replica has its own; they share the database). */
   readonly services: AppServices;
   readonly db: TestDatabase;
   /** Every log line the app wrote, parsed. */
   readonly logs: Record<string, unknown>[];
   /** The app's HTTP routes (dashboard, /healthz, /metrics) as Probot's server would call them. */
   readonly http: HttpHandler;
-  /** Delivers a webhook through `probot.receive` (as the webhook server does after verifying it), then waits. */
+  /**
+   * Delivers a webhook through `probot.receive` (as the webhook server does after verifying it), to the next
+   * replica in turn, then waits.
+   */
   receive(event: string, payload: Record<string, unknown>, deliveryId?: string): Promise<void>;
+  /**
+   * Delivers a webhook as the webhook server does: the body as GitHub sent it and its `X-Hub-Signature-256`,
+   * verified by Probot (a wrong one throws), to the next replica in turn; then waits.
+   */
+  receiveSigned(event: string, payload: Record<string, unknown>, deliveryId?: string): Promise<void>;
   /** Waits until every job, engine step and report under way has finished. */
   idle(): Promise<void>;
   /** Stops the app (engine, background work) and deletes the database. */
@@ -56,7 +80,8 @@ export interface HarnessOptions extends Omit<AppOptions, "env" | "onReady"> {
  * test asks; the engine polls rarely so tests drive it with webhooks.
  */
 export async function startApp(options: HarnessOptions = {}): Promise<AppHarness> {
-  const db = options.db ?? (await createTestDatabase(options.database ?? "sqlite"));
+  const database = REPLICAS > 1 ? "postgres" : (options.database ?? "sqlite");
+  const db = options.db ?? (await createTestDatabase(database));
   nock(API)
     .persist()
     .post(`/app/installations/${INSTALLATION}/access_tokens`)
@@ -68,8 +93,71 @@ export async function startApp(options: HarnessOptions = {}): Promise<AppHarness
       repository_selection: "all",
     });
   const logs: Record<string, unknown>[] = [];
+  const replicas: Replica[] = [];
+  for (let i = 0; i < REPLICAS; i++) replicas.push(await startReplica(options, db, logs, i));
+  const [first] = replicas;
+  if (!first) throw new Error("the app did not start");
+  // Until every replica is idle in one sweep: one replica's work may wait on another's lock.
+  const idle = async () => {
+    for (;;) {
+      for (const r of replicas) await r.idle();
+      if (replicas.every((r) => r.services.background.size === 0 && !r.services.engine.busy)) return;
+    }
+  };
+  let turn = 0;
+  const stopAll = async () => {
+    for (const r of replicas) await r.stop();
+  };
+  return {
+    probot: first.probot,
+    probots: replicas.map((r) => r.probot),
+    services: first.services,
+    db,
+    logs,
+    http: first.http,
+    idle,
+    async receive(event, payload, deliveryId = randomUUID()) {
+      const r = replicas[turn++ % replicas.length] as Replica;
+      await r.probot.receive({ id: deliveryId, name: event, payload } as Parameters<Probot["receive"]>[0]);
+      await idle();
+    },
+    async receiveSigned(event, payload, deliveryId = randomUUID()) {
+      const r = replicas[turn++ % replicas.length] as Replica;
+      const body = JSON.stringify(payload);
+      await r.probot.webhooks.verifyAndReceive({
+        id: deliveryId,
+        name: event as Parameters<Probot["webhooks"]["verifyAndReceive"]>[0]["name"],
+        payload: body,
+        signature: signatureOf(body),
+      });
+      await idle();
+    },
+    async kill() {
+      await stopAll();
+    },
+    async stop() {
+      await stopAll();
+      if (!options.db) await db.cleanup();
+    },
+  };
+}
+
+interface Replica {
+  readonly probot: Probot;
+  readonly services: AppServices;
+  readonly http: HttpHandler;
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startReplica(
+  options: HarnessOptions,
+  db: TestDatabase,
+  logs: Record<string, unknown>[],
+  index: number,
+): Promise<Replica> {
   const log = pino({ level: "debug" }, { write: (line: string) => logs.push(JSON.parse(line)) });
-  const probot = new Probot({ appId: APP_ID, privateKey, secret: "webhook-secret", log });
+  const probot = new Probot({ appId: APP_ID, privateKey, secret: WEBHOOK_SECRET, log });
   let services: AppServices | undefined;
   let stopApp: (() => Promise<void>) | undefined;
   let http: HttpHandler | undefined;
@@ -79,6 +167,7 @@ export async function startApp(options: HarnessOptions = {}): Promise<AppHarness
       pollMs: 3_600_000,
       paceLimits: { writeIntervalMs: 0 },
       reporting: false,
+      ...(REPLICAS > 1 ? { workerId: `replica-${index}-${randomUUID().slice(0, 8)}` } : {}),
       ...appOptions,
       tuning: { checkRunIntervalMs: 0, ...options.tuning },
       env: { DATABASE_URL: db.url, APP_ID: String(APP_ID), ...env },
@@ -91,26 +180,5 @@ export async function startApp(options: HarnessOptions = {}): Promise<AppHarness
   );
   if (!services || !stopApp || !http) throw new Error("the app did not start");
   const s = services;
-  const handler = http;
-  const stop = stopApp;
-  const idle = () => s.background.idle([s.engine]);
-  return {
-    probot,
-    services: s,
-    db,
-    logs,
-    http: handler,
-    idle,
-    async receive(event, payload, deliveryId = randomUUID()) {
-      await probot.receive({ id: deliveryId, name: event, payload } as Parameters<Probot["receive"]>[0]);
-      await idle();
-    },
-    async kill() {
-      await stop();
-    },
-    async stop() {
-      await stop();
-      if (!options.db) await db.cleanup();
-    },
-  };
+  return { probot, services: s, http, stop: stopApp, idle: () => s.background.idle([s.engine]) };
 }

@@ -1,7 +1,5 @@
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { request } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
@@ -10,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOpenAI, startFakeOpenAI } from "../../bench/fake-openai-server.js";
 import { FINDINGS_DIFF, STANDARD_WORKFLOW } from "../../bench/github-app-diffs.js";
 import { type FakeGitHub, startFakeGitHub } from "../../bench/github-app-fake-github.js";
-import { approvalEvent, OWNER, pullRequestEvent, REPO, signature } from "../../bench/github-app-payloads.js";
+import { approvalEvent, OWNER, pullRequestEvent, REPO } from "../../bench/github-app-payloads.js";
 import { CONTENT_SECURITY_POLICY } from "../../src/dashboard/handler.js";
+import { deliverWebhook, freePort } from "../helpers/deliver-webhook.js";
 import { bundleScript, type ScriptProcess, spawnScript } from "../helpers/node-script.js";
 import { TOKEN, XSS_TITLE } from "./fixtures.js";
 
@@ -31,45 +30,9 @@ const MODEL_DELAY_MS = 3000;
 const SCREENSHOT = "test-results/dashboard-run.png";
 const AGENT_STEPS = ["code-review", "security", "tests"] as const;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** POSTs a signed delivery the way GitHub does; resolves with the HTTP status. */
-function deliver(port: number, event: string, payload: object): Promise<number> {
-  const body = JSON.stringify(payload);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path: "/api/github/webhooks",
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
-          "user-agent": "GitHub-Hookshot/test",
-          "x-github-event": event,
-          "x-github-delivery": randomUUID(),
-          "x-hub-signature-256": signature(SECRET, body),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+const deliver = (port: number, event: string, payload: object) =>
+  deliverWebhook(port, SECRET, event, payload);
 
 /** The `data-status` of every step node in the DAG, by step id. */
 const nodeStatuses = (page: Page) =>

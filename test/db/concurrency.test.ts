@@ -69,7 +69,13 @@ describe.each(DATABASE_KINDS)("separate processes (%s)", (kind) => {
       const theirs = await runTogether<string[]>([task, task], async () => {
         mine = await migrateToLatest(t.db);
       });
-      expect([...mine, ...theirs.flat()].sort()).toEqual(["0001_init", "0002_agent_cache", "0003_github"]);
+      expect([...mine, ...theirs.flat()].sort()).toEqual([
+        "0001_init",
+        "0002_agent_cache",
+        "0003_github",
+        "0004_installation_pace",
+        "0005_job_claims",
+      ]);
     } finally {
       await t.cleanup();
     }

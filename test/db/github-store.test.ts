@@ -24,12 +24,12 @@ forEachDatabase("GitHubStore", (get) => {
       expect(
         await g.recordJob({ id: "d-3", event: "issues", receivedAt: 4, job: { ...job, number: 8 } }),
       ).toBe(true);
-      expect(await g.pendingJobs()).toEqual([
+      expect(await g.pendingJobs(100)).toEqual([
         { deliveryId: "d-1", event: "pull_request_review", job },
         { deliveryId: "d-3", event: "issues", job: { ...job, number: 8 } },
       ]);
       await g.jobDone("d-1", 10);
-      expect((await g.pendingJobs()).map((p) => p.deliveryId)).toEqual(["d-3"]);
+      expect((await g.pendingJobs(100)).map((p) => p.deliveryId)).toEqual(["d-3"]);
       const rows = await get()
         .db.kysely.selectFrom("deliveries")
         .select(["id", "done_at"])
@@ -40,6 +40,33 @@ forEachDatabase("GitHubStore", (get) => {
         { id: "d-2", done_at: 3 },
         { id: "d-3", done_at: null },
       ]);
+    });
+  });
+
+  describe("claims on jobs (replicas)", () => {
+    it("a claimed job is nobody else's until its claim runs out; then exactly one process takes it", async () => {
+      const g = new GitHubStore(get().db);
+      const claim = { by: "a", until: 100 };
+      expect(await g.recordJob({ id: "d-1", event: "issues", receivedAt: 1, job, claim })).toBe(true);
+      expect(await g.pendingJobs(99)).toEqual([]);
+      expect(await g.claimJob("d-1", "b", 200, 99)).toBe(false);
+      // a renews while it works
+      expect(await g.renewJob("d-1", "a", 150)).toBe(true);
+      expect(await g.pendingJobs(120)).toEqual([]);
+      // a died: at 150 the claim has run out; b and c race, one wins
+      expect((await g.pendingJobs(150)).map((p) => p.deliveryId)).toEqual(["d-1"]);
+      const won = await Promise.all([g.claimJob("d-1", "b", 300, 150), g.claimJob("d-1", "c", 300, 150)]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      // the old holder cannot renew what was taken over
+      expect(await g.renewJob("d-1", "a", 400)).toBe(false);
+      await g.jobDone("d-1", 160);
+      expect(await g.claimJob("d-1", "c", 900, 800)).toBe(false);
+      expect(await g.pendingJobs(1000)).toEqual([]);
+      const row = await get()
+        .db.kysely.selectFrom("deliveries")
+        .select(["claimed_by", "claimed_until", "done_at"])
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ claimed_by: won[0] ? "b" : "c", claimed_until: null, done_at: 160 });
     });
   });
 

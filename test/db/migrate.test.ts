@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Db, openDatabase } from "../../src/db/connect.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
+import * as installationPace from "../../src/db/migrations/0004_installation_pace.js";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./databases.js";
 
 const TABLES = [
@@ -9,13 +10,14 @@ const TABLES = [
   "audit",
   "deliveries",
   "effects",
+  "installation_pace",
   "posted_findings",
   "protection_requests",
   "run_documents",
   "runs",
   "steps",
 ];
-const ALL = ["0001_init", "0002_agent_cache", "0003_github"];
+const ALL = ["0001_init", "0002_agent_cache", "0003_github", "0004_installation_pace", "0005_job_claims"];
 
 /** The tables of this test's own schema (Postgres lists every schema's; other tests' are there too). */
 async function tables(db: Db): Promise<string[]> {
@@ -59,6 +61,25 @@ describe.each(DATABASE_KINDS)("migrateToLatest (%s)", (kind) => {
     expect([...a, ...b]).toEqual(ALL);
     expect(await tables(other)).toEqual(TABLES);
     expect(await migrationRows(t.db)).toEqual(ALL);
+  });
+
+  it("0004: one installation_pace row per installation, epoch ms as numbers; down drops the table", async () => {
+    t = await createTestDatabase(kind);
+    const row = {
+      installation_id: 42,
+      next_write_at: 1_767_225_601_000,
+      paused_until: 0,
+      content_starts: "[]",
+    };
+    await t.db.kysely.insertInto("installation_pace").values(row).execute();
+    await t.db.kysely
+      .insertInto("installation_pace")
+      .values({ ...row, next_write_at: 1 })
+      .onConflict((oc) => oc.column("installation_id").doNothing())
+      .execute();
+    expect(await t.db.kysely.selectFrom("installation_pace").selectAll().execute()).toEqual([row]);
+    await installationPace.down(t.db.kysely as never);
+    expect(await tables(t.db)).not.toContain("installation_pace");
   });
 
   it("fails with the migration's name and leaves nothing half-created", async () => {

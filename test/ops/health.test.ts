@@ -52,7 +52,13 @@ describe.each(["sqlite", "postgres"] as const)("/healthz on %s", (kind) => {
       body: {
         status: "fail",
         migrations: "pending",
-        pending: ["0001_init", "0002_agent_cache", "0003_github"],
+        pending: [
+          "0001_init",
+          "0002_agent_cache",
+          "0003_github",
+          "0004_installation_pace",
+          "0005_job_claims",
+        ],
       },
     });
   });

@@ -34,10 +34,11 @@ const MAX_RETRY_MS = 10 * 60_000;
 /**
  * Shows runs on GitHub: check runs per phase and `agents`, PR reviews, `post: comment` outputs, and the status
  * comment of issue runs. `onChange` is called after every stored change and must return at once: the work
- * happens in `s.background`. Each pass:
- * 1. check runs (pull requests only): created once, PATCHed when what they show changed, coalesced;
- * 2. one PR review per phase whose review steps all finished;
- * 3. the output of `agent` steps with `with.post: comment`;
+ * happens in `s.background`. Each pass, what people wait for first (writes are paced and go out in order):
+ * 1. one PR review per phase whose review steps all finished;
+ * 2. the output of `agent` steps with `with.post: comment`;
+ * 3. check runs (pull requests only): created once, PATCHed when what they show changed, coalesced; one still
+ *    in progress is created two intervals after it was first wanted, so a fast review goes out before it;
  * 4. the status comment (issues only).
  * Errors are logged with the run id and never stop the run; the next change tries again.
  */
@@ -75,9 +76,10 @@ export class Reporter {
   }
 
   /**
-   * Reports the run at once, past the interval, and resolves when GitHub shows it; throws if it could not. The
-   * merge step calls it first: where `agents` is a required check, GitHub refuses a merge (405) until `agents`
-   * reads `success`, and that update may still be held back by the interval.
+   * Reports the run's `agents` check at once, past the interval, and resolves when GitHub shows it; throws if it
+   * could not. The merge step calls it first: where `agents` is a required check, GitHub refuses a merge (405)
+   * until `agents` reads `success`, and that update may still be held back by the interval. Other check runs wait
+   * for the pass after the merge (writes are paced: each would hold the merge back a second).
    */
   async reportNow(run: RunState): Promise<void> {
     const lane = this.laneFor(run);
@@ -189,8 +191,28 @@ export class Reporter {
     }
   }
 
-  /** True when every part of the pass reached GitHub (or had nothing to do). */
+  /**
+   * True when every part of the pass reached GitHub (or had nothing to do). Replicas on one Postgres report the
+   * same run: a pass holds the run's lock across processes and starts from the newest stored state, so a check run
+   * or review is created once and never overwritten with an older view.
+   */
   private async pass(lane: Lane, now = false): Promise<boolean> {
+    const runId = lane.latest.id;
+    try {
+      return await this.s.locks.withLock(`report:${runId}`, async () => {
+        if (this.s.locks.shared) {
+          const stored = await this.s.store.loadRun(runId);
+          if (stored && stored.version > lane.latest.version) lane.latest = stored;
+        }
+        return this.passLocked(lane, now);
+      });
+    } catch (err) {
+      this.s.log.error({ err, runId }, "reporting a run on GitHub failed: no lock; trying again later");
+      return false;
+    }
+  }
+
+  private async passLocked(lane: Lane, now: boolean): Promise<boolean> {
     const run = lane.latest;
     const github = run.facts.github;
     if (!github) return true;
@@ -203,17 +225,21 @@ export class Reporter {
         owner: github.owner,
         repo: github.name,
         dashboardUrl: this.s.dashboardUrl(run.id),
-        // `now` lets the `agents` check past the interval (before a merge); phases keep their pace.
+        // `now` (before a merge) writes the `agents` check at once, past the interval, and no other check run:
+        // the merge waits for this pass, and the pass after the merge shows the phases as they are then.
         mayUpdate: (key) =>
-          (now && key === OVERALL_KEY) || this.waitFor(lane, key, lane.lastWrite.get(key)) <= 0,
+          now ? key === OVERALL_KEY : this.waitFor(lane, key, lane.lastWrite.get(key)) <= 0,
         deferCreate: (key) => {
-          if (now && key === OVERALL_KEY) return false;
+          if (now) return key !== OVERALL_KEY;
           const first = lane.firstWanted.get(key) ?? performance.now();
           lane.firstWanted.set(key, first);
-          // A phase waits two intervals: a merge or deploy paced one second behind `agents` finishes by then
-          // and its check run is created once, finished. `agents` waits one.
-          const extra = key === OVERALL_KEY ? 0 : this.s.tuning.checkRunIntervalMs;
-          return this.waitFor(lane, key, first + extra) > 0;
+          // Coalescing on: the run changed while this pass waited for its turn to write, so the pass queued for
+          // the newer state creates it as it is then (not this one from the older view, a PATCH following).
+          if (this.s.tuning.checkRunIntervalMs > 0 && lane.latest.version > run.version) return true;
+          // A check run in progress, `agents` too, waits two intervals: a merge or deploy paced one second
+          // behind `agents` finishes by then and its check run is created once, finished; and a review that
+          // finishes by then is not queued behind check runs that would only say "in progress".
+          return this.waitFor(lane, key, first + this.s.tuning.checkRunIntervalMs) > 0;
         },
         wrote: (key) => lane.lastWrite.set(key, performance.now()),
       };
@@ -221,12 +247,14 @@ export class Reporter {
       this.s.log.error({ err, runId: run.id }, "reporting a run on GitHub failed: no client");
       return false;
     }
+    // What people wait for goes first: writes are paced (about one a second per installation) and go out in
+    // the order they are asked for, so the findings are never queued behind check-run updates.
     const parts: [string, (c: ReportContext) => Promise<void>][] =
       run.facts.source === "pull_request"
         ? [
-            ["check runs", syncCheckRuns],
             ["PR review", syncReviews],
             ["step comments", syncStepComments],
+            ["check runs", syncCheckRuns],
           ]
         : [
             ["step comments", syncStepComments],
