@@ -17,6 +17,11 @@ export interface GateSpec {
    * not count, so the gate needs a fresh approval. Null otherwise.
    */
   readonly reviewsSince: number | null;
+  /**
+   * Set for a gate after a `merge` step, to when the merge was made: only reviews submitted after it count (earlier
+   * ones approved the merge, not what follows it). Null otherwise.
+   */
+  readonly afterMerge: number | null;
 }
 
 /** A repository permission as the collaborators API reports it (`role_name`), `none` when not a collaborator. */
@@ -88,6 +93,12 @@ export type GateVerdict =
       readonly ignored: readonly IgnoredUser[];
     };
 
+/** When reviews start counting for a gate; see `GateSpec`. */
+export interface ReviewsFrom {
+  readonly reviewsSince?: number | null;
+  readonly afterMerge?: number | null;
+}
+
 /**
  * The gate an approval step asks for, with the schema's defaults applied.
  *
@@ -96,18 +107,24 @@ export type GateVerdict =
 export function gateSpec(
   step: Pick<StepPlan, "id" | "with">,
   waitingSince: number,
-  reviewsSince: number | null = null,
+  since: ReviewsFrom = {},
 ): GateSpec {
   const w = step.with;
-  const from = w.from === "codeowners" ? "codeowners" : Array.isArray(w.from) ? w.from.map(String) : null;
   return Object.freeze({
     stepId: step.id,
     count: typeof w.count === "number" && w.count >= 1 ? w.count : 1,
-    from,
+    from: w.from === "codeowners" ? "codeowners" : Array.isArray(w.from) ? w.from.map(String) : null,
     stale: w.stale === true,
     waitingSince,
-    reviewsSince,
+    reviewsSince: since.reviewsSince ?? null,
+    afterMerge: since.afterMerge ?? null,
   });
+}
+
+/** The reviews a gate may count: after a merge, only those submitted after it. */
+export function reviewsFor(gate: GateSpec, reviews: readonly GateReview[]): readonly GateReview[] {
+  const since = gate.afterMerge;
+  return since === null ? reviews : reviews.filter((r) => r.submittedAt > since);
 }
 
 /** Is this command meant for this gate: it names the step, or names none while this is the only waiting gate? */

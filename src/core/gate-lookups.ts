@@ -1,6 +1,6 @@
 import { ownersOf } from "./codeowners.js";
 import { loginKey } from "./gate-eligibility.js";
-import { commandTargets, type GateFacts, type GateSpec } from "./gate-facts.js";
+import { commandTargets, type GateFacts, type GateSpec, reviewsFor } from "./gate-facts.js";
 
 /** What the adapter must look up before `evaluateGate`, so it asks GitHub only about people who matter. */
 export interface GateLookups {
@@ -28,7 +28,7 @@ export function gateLookups(gate: GateSpec, known: Known): GateLookups {
     const key = loginKey(login);
     if (!bot && !key.endsWith("[bot]") && !never.has(key) && !users.has(key)) users.set(key, login);
   };
-  for (const r of known.reviews)
+  for (const r of reviewsFor(gate, known.reviews))
     if (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED") add(r.login, r.bot);
   for (const c of known.commands) if (commandTargets(c, gate, known.onlyWaitingGate)) add(c.login, c.bot);
 

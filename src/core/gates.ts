@@ -6,6 +6,7 @@ import {
   type GateSpec,
   type GateVerdict,
   type IgnoredUser,
+  reviewsFor,
 } from "./gate-facts.js";
 
 export type { GateFacts, GateSpec, GateVerdict } from "./gate-facts.js";
@@ -46,7 +47,7 @@ function latestDecisions(reviews: readonly GateReview[]): GateReview[] {
 }
 
 function tallyReviews(t: Tally, gate: GateSpec, facts: GateFacts, who: Audience): void {
-  for (const r of latestDecisions(facts.reviews)) {
+  for (const r of latestDecisions(reviewsFor(gate, facts.reviews))) {
     if (r.state === "DISMISSED") continue;
     const why = whyIneligible(r.login, r.bot, facts, who);
     if (why) ignore(t, r.login, why);
@@ -98,16 +99,18 @@ function missingText(
   else if (more > 0) parts.push(`needs ${approvals}${from}`);
   else if (uncovered.length > 0) parts.push(`needs approval from code owners of ${fileList(uncovered)}`);
   const reopened = gate.reviewsSince !== null ? " (the merge was refused: approve again)" : "";
+  const merged = gate.afterMerge !== null ? " (reviews from before the merge do not count)" : "";
   const on = facts.headSha ? ` on ${short(facts.headSha)}` : ""; // issue runs have no commit
-  return `${parts.join("; ")}${on}${reopened}`;
+  return `${parts.join("; ")}${on}${reopened}${merged}`;
 }
 
 /**
  * Decides an approval gate from facts fetched at evaluation time (`workflow-file.md`, "Approval gates"):
  * enough approvals (APPROVED reviews on the head SHA, or on any SHA with `stale`, by each user's latest
- * decision; or `/agents approve` after the gate started waiting), each from someone who is not the author, not
- * the last pusher, not a bot, has write access and is in `from`; with `from: codeowners`, the approvers cover every
- * owned changed file; and no eligible reviewer requests changes or said `/agents reject`.
+ * decision, and for a gate after a merge only reviews submitted after it; or `/agents approve` after the gate
+ * started waiting), each from someone who is not the author, not the last pusher, not a bot, has write access and
+ * is in `from`; with `from: codeowners`, the approvers cover every owned changed file; and no eligible reviewer
+ * requests changes or said `/agents reject`.
  *
  * @example evaluateGate(gateSpec(step, waitingSince), facts) // { open: false, missing: "needs 1 more approval on abc1234", … }
  */

@@ -525,7 +525,7 @@ describe("the exact `missing` text", () => {
 
 describe("a re-opened gate (the merge was refused)", () => {
   test("approving reviews from before it was re-opened do not count; later ones and commands do", () => {
-    const reopened = gateSpec({ id: "ship", with: {} }, AFTER + 10, AFTER + 10);
+    const reopened = gateSpec({ id: "ship", with: {} }, AFTER + 10, { reviewsSince: AFTER + 10 });
     const old = evaluateGate(reopened, facts({ reviews: [review("writer")] }));
     expect(old).toMatchObject({
       open: false,
@@ -545,6 +545,81 @@ describe("a re-opened gate (the merge was refused)", () => {
   });
 });
 
+describe("a gate after a merge", () => {
+  const MERGED = AFTER + 10; // the merge succeeded after the first reviews
+  const afterMerge = (w: Record<string, unknown> = {}) =>
+    gateSpec({ id: "ship", with: w }, MERGED + 100, { afterMerge: MERGED });
+
+  test("reviews from before the merge count for nothing, whatever their state; later ones do", () => {
+    const before = evaluateGate(
+      afterMerge(),
+      facts({ reviews: [review("writer"), review("admin", "CHANGES_REQUESTED")] }),
+    );
+    expect(before).toMatchObject({
+      open: false,
+      changesRequestedBy: [],
+      approvers: [],
+      missing: "needs 1 more approval on abc1234 (reviews from before the merge do not count)",
+      ignored: [],
+    });
+    const at = (t: number) => ({ submittedAt: t });
+    expect(
+      evaluateGate(afterMerge(), facts({ reviews: [review("writer", "APPROVED", at(MERGED))] })).open,
+    ).toBe(false);
+    expect(
+      evaluateGate(afterMerge(), facts({ reviews: [review("writer", "APPROVED", at(MERGED + 1))] })),
+    ).toEqual({ open: true, approvers: ["writer"], sha: HEAD });
+    // A reviewer who approved before and requests changes after the merge blocks; the reverse approves.
+    expect(
+      evaluateGate(
+        afterMerge({ count: 2 }),
+        facts({
+          reviews: [
+            review("writer", "APPROVED", at(BEFORE)),
+            review("writer", "CHANGES_REQUESTED", at(MERGED + 5)),
+            review("admin", "CHANGES_REQUESTED", at(BEFORE)),
+            review("admin", "APPROVED", at(MERGED + 6)),
+          ],
+        }),
+      ),
+    ).toMatchObject({ open: false, changesRequestedBy: ["writer"], approvers: ["admin"] });
+  });
+
+  test("the author, the last pusher and bots never count after the merge either; commands after it do", () => {
+    const late = { submittedAt: MERGED + 1 };
+    const v = evaluateGate(
+      afterMerge(),
+      facts({
+        reviews: [
+          review("alice", "APPROVED", late),
+          review("pusher", "APPROVED", late),
+          review("helper", "APPROVED", { ...late, bot: true }),
+        ],
+        commands: [command("reader", "approve", { at: MERGED + 200 })],
+      }),
+    );
+    expect(closed(v).ignored).toEqual([
+      { login: "alice", reason: "is the PR author" },
+      { login: "pusher", reason: "pushed the last commit" },
+      { login: "helper", reason: "is a bot" },
+      { login: "reader", reason: "has only read access" },
+    ]);
+    expect(
+      evaluateGate(afterMerge(), facts({ commands: [command("writer", "approve", { at: MERGED + 200 })] })),
+    ).toEqual({ open: true, approvers: ["writer"], sha: HEAD });
+  });
+
+  test("gateLookups asks nothing about reviewers from before the merge", () => {
+    const known = facts({
+      reviews: [
+        review("writer", "APPROVED", { submittedAt: MERGED }),
+        review("admin", "APPROVED", { submittedAt: MERGED + 1 }),
+      ],
+    });
+    expect(gateLookups(afterMerge(), known).users).toEqual(["admin"]);
+  });
+});
+
 describe("gateSpec", () => {
   test("applies the defaults: count 1, anyone with write, head SHA only", () => {
     expect(gateSpec({ id: "ok", with: {} }, 5)).toEqual({
@@ -554,6 +629,7 @@ describe("gateSpec", () => {
       stale: false,
       waitingSince: 5,
       reviewsSince: null,
+      afterMerge: null,
     });
   });
 
@@ -565,8 +641,16 @@ describe("gateSpec", () => {
       stale: true,
       waitingSince: 5,
       reviewsSince: null,
+      afterMerge: null,
     });
     expect(gateSpec({ id: "ok", with: { from: "codeowners" } }, 5).from).toBe("codeowners");
+  });
+
+  test("takes when reviews start counting: a re-opened gate's, and the merge a gate follows", () => {
+    expect(gateSpec({ id: "ok", with: {} }, 5, { reviewsSince: 3, afterMerge: 2 })).toMatchObject({
+      reviewsSince: 3,
+      afterMerge: 2,
+    });
   });
 });
 

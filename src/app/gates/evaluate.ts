@@ -3,13 +3,15 @@ import { loginKey } from "../../core/gate-eligibility.js";
 import { type GateSpec, gateSpec, type RepoPermission } from "../../core/gate-facts.js";
 import { gateLookups } from "../../core/gate-lookups.js";
 import { evaluateGate, type GateFacts, type GateVerdict } from "../../core/gates.js";
+import { mergedBefore } from "../../core/merged-before.js";
 import type { StepPlan } from "../../core/plan.js";
 import { type RunState, TERMINAL_RUN_STATES } from "../../core/run-state.js";
+import { type Unevaluable, unevaluable } from "../../core/unevaluable.js";
 import { isTeamMember, repoPermission } from "../permissions/repo-access.js";
 import type { AppServices } from "../services.js";
 import { codeownersFile } from "./codeowners-file.js";
 import { GATE_OPENED_PREFIX, gateCommands } from "./gate-commands.js";
-import { itemSnapshot } from "./pr-snapshot.js";
+import { itemReviews, itemState } from "./pr-snapshot.js";
 import { inRunOrder } from "./run-chain.js";
 
 /** One waiting gate's verdict, and the spec it was judged by. */
@@ -18,6 +20,15 @@ export interface GateOutcome {
   readonly gate: GateSpec;
   readonly verdict: GateVerdict;
 }
+
+/** What one evaluation of a run's gates decided, or why it could not look at them. */
+export interface GateEvaluation {
+  readonly outcomes: readonly GateOutcome[];
+  /** Set when nothing was evaluated because of the PR's state (closed without merging, head moved on). */
+  readonly skipped: Unevaluable | null;
+}
+
+const NOTHING: GateEvaluation = { outcomes: [], skipped: null };
 
 function waitingApprovals(run: RunState): StepPlan[] {
   return run.plan.steps.filter((p) => {
@@ -29,7 +40,10 @@ function waitingApprovals(run: RunState): StepPlan[] {
 function specOf(run: RunState, step: StepPlan): GateSpec {
   const s = run.steps.get(step.id);
   const reopenedAt = s?.output?.data?.reopenedAt;
-  return gateSpec(step, s?.startedAt ?? run.createdAt, typeof reopenedAt === "number" ? reopenedAt : null);
+  return gateSpec(step, s?.startedAt ?? run.createdAt, {
+    reviewsSince: typeof reopenedAt === "number" ? reopenedAt : null,
+    afterMerge: mergedBefore(run, step.id),
+  });
 }
 
 /** Permissions and team memberships of exactly the people and teams the gates' verdicts depend on. */
@@ -112,30 +126,37 @@ async function apply(s: AppServices, run: RunState, o: GateOutcome, facts: GateF
   }
 }
 
-async function evaluateNow(s: AppServices, runId: string): Promise<GateOutcome[]> {
+async function evaluateNow(s: AppServices, runId: string): Promise<GateEvaluation> {
   const run = await s.store.loadRun(runId);
-  if (!run?.facts.github || TERMINAL_RUN_STATES.has(run.status)) return [];
+  if (!run?.facts.github || TERMINAL_RUN_STATES.has(run.status)) return NOTHING;
   const steps = waitingApprovals(run);
-  if (steps.length === 0) return [];
+  if (steps.length === 0) return NOTHING;
 
-  // 1. What GitHub says now; a moved head means a synchronize will supersede this run: leave it alone.
-  const item = await itemSnapshot(s, run);
-  if (item.headSha !== run.facts.headSha || !item.open) {
-    s.log.debug({ runId, head: item.headSha, open: item.open }, "gates not evaluated: the PR moved on");
-    return [];
+  // 1. What GitHub says now. A moved head means a synchronize will supersede this run, and a PR closed unmerged
+  //    has its runs cancelled: leave it alone. A merged PR's gates go on, on the SHA that was merged.
+  const item = await itemState(s, run);
+  const skipped = unevaluable(run.facts.headSha, item);
+  if (skipped) {
+    s.log.debug(
+      { runId, head: item.headSha, open: item.open, merged: item.merged, why: skipped.why },
+      "gates not evaluated: the PR closed or moved on",
+    );
+    return { outcomes: [], skipped };
   }
-  // 2. Commands from the audit trail; CODEOWNERS only when a gate asks for code owners.
+  // 2. Reviews, commands from the audit trail; CODEOWNERS only when a gate asks for code owners.
+  const reviews = await itemReviews(s, run);
   const commands = gateCommands(await s.store.listAudit(runId));
   const specs = steps.map((p) => specOf(run, p));
   const codeowners: CodeOwnersFile | null = specs.some((g) => g.from === "codeowners")
     ? await codeownersFile(s, run)
     : null;
   const known = {
-    headSha: item.headSha,
+    // Equal to the PR's head now; once merged, the SHA that was merged.
+    headSha: run.facts.headSha,
     author: item.author,
     lastPusher: run.facts.github.lastPusher,
     changedFiles: run.facts.changedFiles,
-    reviews: item.reviews,
+    reviews,
     commands,
     onlyWaitingGate: steps.length === 1,
     codeowners,
@@ -149,15 +170,16 @@ async function evaluateNow(s: AppServices, runId: string): Promise<GateOutcome[]
     await apply(s, run, outcome, facts);
     outcomes.push(outcome);
   }
-  return outcomes;
+  return { outcomes, skipped: null };
 }
 
 /**
  * Evaluates every approval gate of the run that waits, on facts re-read from GitHub (spec "Approval gates"), and
  * applies the verdicts: `gate-approved` (audited), `gate-rejected`, or `gate-evaluated` with what is missing.
- * Evaluations of one run happen one at a time. Returns the verdicts, for replies to commands.
+ * Evaluations of one run happen one at a time. Returns the verdicts, or why there are none, for replies to
+ * commands.
  */
-export function evaluateWaitingGates(s: AppServices, runId: string): Promise<GateOutcome[]> {
+export function evaluateWaitingGates(s: AppServices, runId: string): Promise<GateEvaluation> {
   return inRunOrder(s, runId, () => evaluateNow(s, runId));
 }
 
