@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
 import { loadTokenCounter } from "../src/llm/tokenizer.js";
 
 /** What the fake server was asked: one entry per chat completion. */
@@ -7,6 +8,9 @@ export interface ServedCall {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly files: readonly string[];
+  /** When the request came in and when it was answered, in ms since the epoch (`performance.timeOrigin` based). */
+  readonly receivedAt: number;
+  answeredAt: number | null;
 }
 
 export interface FakeOpenAI {
@@ -22,6 +26,7 @@ export interface FakeOpenAI {
  */
 export async function startFakeOpenAI(
   model: string,
+  /** `delayMs`: each answer leaves this long after its request came in (default: as soon as it is ready). */
   options: { delayMs?: number } = {},
 ): Promise<FakeOpenAI> {
   const count = await loadTokenCounter(model);
@@ -33,6 +38,7 @@ export async function startFakeOpenAI(
       raw += chunk;
     });
     req.on("end", () => {
+      const receivedAt = epochMs();
       const body = JSON.parse(raw) as {
         messages: { content: string }[];
         response_format?: { json_schema?: { schema?: unknown } };
@@ -64,9 +70,11 @@ export async function startFakeOpenAI(
           : [],
       });
       const completionTokens = count(content);
-      calls.push({ promptTokens, completionTokens, files });
+      const call: ServedCall = { promptTokens, completionTokens, files, receivedAt, answeredAt: null };
+      calls.push(call);
       res.setHeader("content-type", "application/json");
-      const reply = () =>
+      const reply = () => {
+        call.answeredAt = epochMs();
         res.end(
           JSON.stringify({
             id: `chatcmpl-${calls.length}`,
@@ -83,7 +91,10 @@ export async function startFakeOpenAI(
             },
           }),
         );
-      if (options.delayMs) setTimeout(reply, options.delayMs);
+      };
+      // The model's latency counts from the request's arrival: this server's own token counting is part of it.
+      const wait = (options.delayMs ?? 0) - (epochMs() - receivedAt);
+      if (wait > 0) setTimeout(reply, wait);
       else reply();
     });
   });
@@ -94,4 +105,9 @@ export async function startFakeOpenAI(
     calls,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Milliseconds since the epoch with sub-millisecond precision, comparable across threads of one process. */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
 }

@@ -28,11 +28,15 @@ export interface BenchApp {
 
 /**
  * The real app (`createApp`) loaded into a real Probot whose API base URL is `baseUrl` (the fake GitHub), on a
- * fresh SQLite file, with the heuristic provider (the environment is given explicitly: no OPENAI_API_KEY).
+ * fresh SQLite file, with the heuristic provider (the environment is given explicitly: no OPENAI_API_KEY) unless
+ * `options.env` names a model provider.
  */
 export async function startBenchApp(
   baseUrl: string,
-  options: Pick<AppOptions, "paceLimits" | "tuning" | "clock">,
+  options: Pick<AppOptions, "paceLimits" | "tuning" | "clock"> & {
+    /** More environment, e.g. `OPENAI_API_KEY` and `OPENAI_BASE_URL` for a model provider. */
+    readonly env?: Readonly<Record<string, string>>;
+  },
 ): Promise<BenchApp> {
   const dir = mkdtempSync(join(tmpdir(), "phasegate-app-bench-"));
   const problems: BenchApp["problems"] = [];
@@ -53,10 +57,11 @@ export async function startBenchApp(
   const probot = new Probot({ appId: APP_ID, privateKey, secret: WEBHOOK_SECRET, baseUrl, log });
   let services: AppServices | undefined;
   let stopApp: (() => Promise<void>) | undefined;
+  const { env, ...appOptions } = options;
   await probot.load(
     createApp({
-      ...options,
-      env: { DATABASE_URL: `sqlite:${join(dir, "phasegate.db")}`, APP_ID: String(APP_ID) },
+      ...appOptions,
+      env: { DATABASE_URL: `sqlite:${join(dir, "phasegate.db")}`, APP_ID: String(APP_ID), ...env },
       onReady: (s, stop) => {
         services = s;
         stopApp = stop;

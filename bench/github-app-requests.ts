@@ -43,6 +43,22 @@ export interface RunRequests {
   readonly unknown: readonly string[];
   readonly reviews: number;
   readonly problems: readonly string[];
+  /** When the `pull_request.opened` webhook was delivered, in ms since the epoch (`performance.timeOrigin` based). */
+  readonly openedAt: number;
+  /** Every request with when the fake GitHub handled it (same clock as `openedAt`), the token requests too. */
+  readonly served: readonly ServedRequest[];
+}
+
+/** How `benchStandardRun` sets up the app and the fake GitHub beyond the defaults. */
+export interface StandardRunOptions {
+  /** Spacing of writes per installation; default 0 (not spaced): counts only. */
+  readonly writeIntervalMs?: number;
+  /** The fake GitHub's latency per request; default 0. */
+  readonly latencyMs?: number;
+  /** More environment for the app, e.g. a model provider (default: the heuristic provider). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** How long the app has been up when the webhook comes; default 0 (at once). */
+  readonly upMs?: number;
 }
 
 const isWrite = (r: ServedRequest) => r.method !== "GET" && r.method !== "HEAD";
@@ -80,20 +96,24 @@ const describeRun = (run: RunState | null) =>
 export async function benchStandardRun(
   label: string,
   diff: readonly FakeFile[],
-  writeIntervalMs: number = PACE.writeIntervalMs,
+  options: StandardRunOptions = {},
 ): Promise<RunRequests> {
+  const { writeIntervalMs = PACE.writeIntervalMs, latencyMs = 0, env = {}, upMs = 0 } = options;
   const fake = await startFakeGitHub({
     appId: APP_ID,
     owner: OWNER,
     repo: REPO,
     workflowYaml: STANDARD_WORKFLOW,
+    latencyMs,
   });
-  const app = await startBenchApp(fake.url, { tuning: TUNING, paceLimits: { writeIntervalMs } });
+  const app = await startBenchApp(fake.url, { tuning: TUNING, paceLimits: { writeIntervalMs }, env });
   const number = 7;
   const pr = fake.pull(number);
   pr.author = AUTHOR;
   pr.files = diff;
+  if (upMs > 0) await sleep(upMs);
   const t0 = performance.now();
+  const openedAt = performance.timeOrigin + t0;
   let outcome: string;
   let gateMark = -1;
   let reachedGate = false;
@@ -128,7 +148,8 @@ export async function benchStandardRun(
   if (process.env.PHASEGATE_BENCH_TRACE) {
     for (const [i, r] of served.entries()) {
       const mark = i === gateMark ? "── approval ──\n  " : "  ";
-      process.stderr.write(`[${label}] ${mark}${r.method} ${r.detail} → ${r.status}\n`);
+      const at = `+${Math.round(r.at - openedAt)} ms`;
+      process.stderr.write(`[${label}] ${mark}${at} ${r.method} ${r.detail} → ${r.status}\n`);
     }
   }
   const counts = new Map<string, { untilGate: number; afterApproval: number }>();
@@ -158,6 +179,8 @@ export async function benchStandardRun(
     unknown: [...new Set(api.filter((r) => !r.known).map((r) => r.route))],
     reviews: api.filter((r) => r.route === "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews").length,
     problems: problemLines(app.problems),
+    openedAt,
+    served,
   };
 }
 
@@ -173,7 +196,8 @@ export interface ScenarioRequests {
 
 async function scenario(label: string, diff: readonly FakeFile[], writeIntervalMs?: number) {
   const runs: RunRequests[] = [];
-  for (let i = 0; i < REPEATS; i++) runs.push(await benchStandardRun(label, diff, writeIntervalMs));
+  for (let i = 0; i < REPEATS; i++)
+    runs.push(await benchStandardRun(label, diff, writeIntervalMs === undefined ? {} : { writeIntervalMs }));
   const size = (r: RunRequests) => (r.complete ? 0 : 1000) + r.reads + r.writes;
   const worst = runs.reduce((a, b) => (size(b) > size(a) ? b : a));
   return { worst, totals: runs.map((r) => `${r.reads + r.writes} (${r.writes} writes)`) };

@@ -25,6 +25,17 @@ describe("token counting", () => {
     expect(o200k("")).toBe(0);
   });
 
+  test("long texts counted again give the same count, and a text one character apart gets its own", async () => {
+    const count = await loadTokenCounter("gpt-4o-mini");
+    const line = "export async function fetchUser(id: string): Promise<User | undefined> {\n";
+    const long = line.repeat(200);
+    const first = count(long);
+    expect(first).toBeGreaterThan(1000);
+    expect(count(long)).toBe(first);
+    expect(count(`${long}x`)).toBe(first + 1);
+    expect(count(long.slice(1))).not.toBe(first);
+  });
+
   test("a model's prompt limit is its context window minus room for the reply", () => {
     expect(maxPromptTokens("gpt-4o-mini")).toBe(128_000 - 4096);
     expect(maxPromptTokens("gpt-4.1-mini")).toBe(1_047_576 - 4096);

@@ -93,7 +93,8 @@ function pendingBatches(
 
 /**
  * Keeps the run's check runs in line with its state: `agents` from the start, `agents / <phase>` once the phase
- * leaves `queued` (a phase that never started is not created for a cancelled run). Each check run is created
+ * leaves `queued` (a phase that never started is not created for a cancelled run); one still in progress is
+ * created only after `deferCreate` lets it (two intervals), a completed one at once. Each check run is created
  * once (find-or-create by name + head SHA and `external_id`), PATCHed only when what GitHub shows changed (hash
  * in the ledger) and at most once per interval; the phase's findings are annotated when it completes.
  */
