@@ -145,9 +145,12 @@ export function answerCheckRuns(): void {
     .reply(200, { total_count: 0, check_runs: [] });
 }
 
-/** Every request the app made to GitHub (token requests aside), as `METHOD path?query`, in order. */
+/**
+ * Every request the app made to GitHub (token requests aside), as `METHOD path?query`, in the order they were
+ * answered; except that a PR's read and its files' first page, which go out together, are listed PR first.
+ */
 export function requestsMade(h: AppHarness): string[] {
-  return h.logs
+  const made = h.logs
     .map((l) => String(l.msg ?? ""))
     .filter((m) => m.startsWith("GitHub request: ") && !m.includes("/access_tokens"))
     .map((m) =>
@@ -156,4 +159,9 @@ export function requestsMade(h: AppHarness): string[] {
         .replace(API, "")
         .replace(/ - \d+$/, ""),
     );
+  for (let i = 0; i + 1 < made.length; i++) {
+    const [a, b] = [made[i] as string, made[i + 1] as string];
+    if (a.startsWith(`${b}/files?`) && /^GET \S+\/pulls\/\d+$/.test(b)) [made[i], made[i + 1]] = [b, a];
+  }
+  return made;
 }

@@ -320,7 +320,13 @@ test("a late delivery acts on the PR's current head, not the payload's", async (
   answerCheckRuns();
   mockConfig(workflowYaml("pull_request:"));
   mockPr(apiPr({ head: { sha: SHA2, ref: "feature" } }));
-  nock("https://api.github.com").get(`${R2}/files`).query({ per_page: "100", page: "1" }).reply(200, []);
+  // The files are read together with the PR, at the payload's head (SHA1); the PR has moved on, so that read is
+  // dropped and SHA2's files are read.
+  nock("https://api.github.com")
+    .get(`${R2}/files`)
+    .query({ per_page: "100", page: "1" })
+    .times(2)
+    .reply(200, []);
   // `opened` for SHA1 arrives after the PR moved on to SHA2: the run is for SHA2, and whoever pushed SHA2 is
   // unknown, so SHA2's committer stands in (never the opener as "pusher" of a SHA they may not have pushed).
   mockCommit(SHA2, "Codertocat", "Codertocat");
@@ -357,9 +363,15 @@ test("a delivery for a PR that is closed by now starts nothing", async () => {
   const app = await boot();
   mockConfig(workflowYaml("pull_request:"));
   mockPr(apiPr({ state: "closed" }));
+  // The files are read together with the PR (which turns out closed).
+  nock("https://api.github.com").get(`${R2}/files`).query({ per_page: "100", page: "1" }).reply(200, []);
   await app.receive("pull_request", example("pull_request", "reopened"));
   expect(await runRows(app)).toEqual([]);
-  expect(requestsMade(app)).toEqual([`GET ${CONTENTS}?ref=main`, `GET ${R2}`]);
+  expect(requestsMade(app)).toEqual([
+    `GET ${CONTENTS}?ref=main`,
+    `GET ${R2}`,
+    `GET ${R2}/files?per_page=100&page=1`,
+  ]);
   expect(nock.pendingMocks()).toEqual([]);
 });
 

@@ -13,7 +13,7 @@ import { invalidConfigCheck, postConfigCheck } from "../runs/config-check.js";
 import { fetchIssue, fetchPullRequest, type PullRequestView } from "../runs/github-subjects.js";
 import { cancelRuns, isOpen, runsOf, supersedeRuns } from "../runs/open-runs.js";
 import { chooseWorkflow } from "../runs/plan-for.js";
-import { changedPaths, prFilesAt } from "../runs/pr-files.js";
+import { changedPaths, forgetPrFilesAt, prFilesAt } from "../runs/pr-files.js";
 import { issueFacts, knownPusher, pullRequestFacts, recordPusher, startRun } from "../runs/start-run.js";
 import { checkEditedWorkflowFile } from "../runs/workflow-file-edit.js";
 import type { AppServices } from "../services.js";
@@ -32,7 +32,7 @@ function hasOpenRun(runs: readonly RunState[], workflowId: string, sha: string):
  * 0. opened / reopened / synchronize: the sender is recorded as the pusher of the payload's head SHA (if none
  *    is yet), whether or not a run starts, so a later run of that SHA never lets them approve it.
  * 1. closed: unmerged cancels open runs; merged leaves them (deploy steps may still run).
- * 2. the default branch's workflow file; none: silent.
+ * 2. the default branch's workflow file; none: silent. Then the PR and its files, read together.
  * 3. unlabeled: cancels workflows whose last trigger label went.
  * 4. older head SHAs' open runs are superseded.
  * 5. a PR editing the workflow file gets the new file validated; an invalid default-branch file fails `agents`.
@@ -51,7 +51,13 @@ export const handlePullRequest: HandlerOf<"pull_request"> = async (s, job) => {
 
   const config = await loadWorkflowConfig(s, repo);
   if (config.kind === "none") return;
+  // The PR and its files go out together (a reviewer waits for both): the files at the payload's head, reused
+  // below while the PR's head is still that one.
+  const ahead = { ...repoKey(repo), number, headSha: job.headSha };
+  const filesRead = job.action === "unlabeled" ? null : prFilesAt(s, ahead);
+  filesRead?.catch(() => {}); // awaited below, or not needed
   const pr = await fetchPullRequest(s, repo, number);
+  if (filesRead && pr.headSha !== job.headSha) forgetPrFilesAt(s, ahead, filesRead);
   if (pr.state !== "open") {
     s.log.info(
       { repo: repo.fullName, number, action: job.action },
@@ -82,7 +88,10 @@ export const handlePullRequest: HandlerOf<"pull_request"> = async (s, job) => {
 
   // Whatever the file says now, runs of older heads are stale.
   await supersedeRuns(s, runs, pr.headSha, job.sender || "phasegate");
-  const files = await prFilesAt(s, { ...repoKey(repo), number, headSha: pr.headSha });
+  const files =
+    filesRead && pr.headSha === job.headSha
+      ? await filesRead
+      : await prFilesAt(s, { ...repoKey(repo), number, headSha: pr.headSha });
   await checkEditedWorkflowFile(s, repo, pr.headSha, files);
   if (config.kind === "invalid") {
     s.log.info({ repo: repo.fullName, number, errors: config.errors.length }, `${WORKFLOW_FILE} is invalid`);

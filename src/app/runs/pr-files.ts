@@ -72,6 +72,16 @@ export function prFilesAt(s: AppServices, key: PrFilesKey): Promise<readonly Fil
   return files;
 }
 
+/**
+ * Forgets the file list read for `key` when it was `files`: a read made ahead, at a head SHA the PR had already
+ * moved past, holds the newer head's files and must not stand for that SHA's.
+ */
+export function forgetPrFilesAt(s: AppServices, key: PrFilesKey, files: Promise<readonly FileDiff[]>): void {
+  const table = memos.get(s);
+  const id = `${key.owner}/${key.name}#${key.number}@${key.headSha}`;
+  if (table?.get(id)?.files === files) table.delete(id);
+}
+
 async function fetchFiles(s: AppServices, key: PrFilesKey): Promise<readonly FileDiff[]> {
   const octokit = await s.octokit(key.installationId);
   const out: FileDiff[] = [];
