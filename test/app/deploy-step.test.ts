@@ -93,6 +93,44 @@ test("deploy: the merge commit is deployed, and its deployment_status success co
   expect(nock.pendingMocks()).toEqual([]);
 });
 
+test("a deployment_status that arrives before the step has parked is kept and completes the step once", async () => {
+  const h = await app();
+  // GitHub answers the deployment slowly; the deploy job's success arrives while that answer is on its way.
+  let sent!: () => void;
+  const posted = new Promise<void>((resolve) => (sent = resolve));
+  nock(API)
+    .post(`${R}/deployments`)
+    .delay(300)
+    .reply(201, () => {
+      sent();
+      return { id: 9005, sha: HEAD, environment: "production" };
+    });
+  const plan = planOf({
+    deploy: [{ id: "production", uses: "deploy", with: { environment: "production" } }],
+  });
+  await h.services.engine.createRun(
+    newRunState({ id: "run-1", plan, facts: prFacts(), createdAt: h.services.now() }),
+  );
+  await posted;
+  await h.receive("deployment_status", deploymentStatus(9005, "success", "fast"));
+  await h.idle();
+  const run = await load(h);
+  expect(run.steps.get("production")).toMatchObject({
+    status: "succeeded",
+    output: { summary: "deployed abc1234 to production (deployment #9005)" },
+  });
+  expect((await audit(h)).map((a) => [a.action, a.reason])).toEqual([
+    ["deploy", "deployment #9005 to production"],
+    ["deploy", "deployment #9005 to production: success (fast)"],
+  ]);
+  expect(await h.services.github.effect("run-1", "deploy-status:9005")).toEqual({
+    state: "done",
+    githubId: "success",
+    data: { description: "fast" },
+  });
+  expect(nock.pendingMocks()).toEqual([]);
+});
+
 test("deploy failure with rollback: re-deploys the environment's previous successful SHA and says so", async () => {
   const h = await app();
   expectDeployment(9002, {

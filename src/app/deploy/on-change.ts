@@ -1,6 +1,6 @@
 import type { RunCommand } from "../../core/run-event.js";
 import type { RunState } from "../../core/run-state.js";
-import { handleChecksChanged } from "../jobs/deployments.js";
+import { earlyDeploymentStatus, handleChecksChanged, handleDeploymentStatus } from "../jobs/deployments.js";
 import type { AppServices } from "../services.js";
 import { settleProtectionRequests } from "./protection.js";
 import { needsRollback, rollBack } from "./rollback.js";
@@ -29,6 +29,18 @@ export function deploymentsOnChange(s: AppServices, run: RunState, commands: rea
       handleChecksChanged(s, { type: "checks_changed", repo, sha: run.facts.headSha }, "").catch((err) =>
         s.log.error({ err, runId: run.id }, "looking at the checks again failed"),
       ),
+    );
+  }
+  // A deploy job that answered before the step parked as `waiting` sent its status too early to count: it was
+  // kept, and is applied now that the step waits.
+  for (const c of commands) {
+    if (c.type !== "await" || c.waitingFor !== "deployment") continue;
+    s.background.track(
+      earlyDeploymentStatus(s, run, c.stepId)
+        .then((job) => (job ? handleDeploymentStatus(s, job, "") : undefined))
+        .catch((err) =>
+          s.log.error({ err, runId: run.id, stepId: c.stepId }, "applying an early deployment status failed"),
+        ),
     );
   }
   const started = rollingBack.get(s) ?? new Set<string>();

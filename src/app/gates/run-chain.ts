@@ -5,7 +5,7 @@ const perApp = new WeakMap<AppServices, Map<string, Promise<unknown>>>();
 /**
  * Runs `work` after any earlier work of the same run has finished, so two evaluations of one gate (a review and a
  * command at once) never both open it and audit it twice: in this process by a chain, across replicas by the
- * run's `gates:` lock.
+ * run's `run-order:` lock.
  */
 export function inRunOrder<T>(s: AppServices, runId: string, work: () => Promise<T>): Promise<T> {
   let chains = perApp.get(s);
@@ -14,7 +14,7 @@ export function inRunOrder<T>(s: AppServices, runId: string, work: () => Promise
     perApp.set(s, chains);
   }
   const previous = chains.get(runId) ?? Promise.resolve();
-  const locked = () => s.locks.withLock(`gates:${runId}`, work);
+  const locked = () => s.locks.withLock(`run-order:${runId}`, work);
   const next = previous.then(locked, locked);
   const tail = next.catch(() => undefined);
   chains.set(runId, tail);

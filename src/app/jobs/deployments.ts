@@ -1,11 +1,14 @@
 import { checksVerdict } from "../../core/checks-verdict.js";
 import { deployStepsFor, protectionVerdict } from "../../core/deploy-protection.js";
 import { type RunState, TERMINAL_RUN_STATES } from "../../core/run-state.js";
+import type { Job } from "../../core/webhook-job.js";
 import { errorMessage } from "../../engine/error-message.js";
 import { readCommitChecks } from "../deploy/checks.js";
 import { groupPulls, groupVerdict, postGroupCheck } from "../deploy/merge-group.js";
 import { answerProtection, settleProtectionRequests } from "../deploy/protection.js";
 import { checkNames } from "../executors/merge-deploy.js";
+import { inRunOrder } from "../gates/run-chain.js";
+import type { AppServices } from "../services.js";
 import type { HandlerOf } from "./job-types.js";
 
 /**
@@ -64,11 +67,60 @@ export const handleChecksChanged: HandlerOf<"checks_changed"> = async (s, job) =
  */
 export const handleDeploymentStatus: HandlerOf<"deployment_status"> = async (s, job) => {
   if (!["success", "failure", "error"].includes(job.state)) return;
-  const run = await s.store.loadRun(job.runId);
-  if (!run || run.facts.repo !== job.repo.fullName) {
+  const known = await s.store.loadRun(job.runId);
+  if (!known || known.facts.repo !== job.repo.fullName) {
     s.log.debug({ runId: job.runId, deploymentId: job.deploymentId }, "deployment status of an unknown run");
     return;
   }
+  // A deploy job can answer before its step has recorded the deployment and parked (on another replica, say):
+  // the status is kept, and the step looks for it as it starts waiting (`deploymentsOnChange`).
+  await s.github.putEffect(
+    known.id,
+    `${DEPLOY_STATUS}${job.deploymentId}`,
+    { state: "done", githubId: job.state, data: { description: job.description } },
+    s.now(),
+  );
+  // One resolution per status, whichever replica or path gets there first.
+  await inRunOrder(s, known.id, () => resolveDeployStep(s, job));
+};
+
+/** Ledger key prefix of a deployment's final status, kept until its deploy step waits for it. */
+export const DEPLOY_STATUS = "deploy-status:";
+
+/**
+ * A deploy step that waits on this job's deployment, and that step's deployment status as a `deployment_status`
+ * job if one arrived before the step parked; else null.
+ */
+export async function earlyDeploymentStatus(
+  s: AppServices,
+  run: RunState,
+  stepId: string,
+): Promise<(Job & { type: "deployment_status" }) | null> {
+  const gh = run.facts.github;
+  const deploymentId = run.steps.get(stepId)?.output?.data?.deploymentId;
+  if (!gh || typeof deploymentId !== "number") return null;
+  const status = await s.github.effect(run.id, `${DEPLOY_STATUS}${deploymentId}`);
+  if (!status?.githubId) return null;
+  const description = status.data?.description;
+  return {
+    type: "deployment_status",
+    repo: {
+      owner: gh.owner,
+      name: gh.name,
+      fullName: run.facts.repo,
+      installationId: gh.installationId,
+      defaultBranch: gh.defaultBranch,
+    },
+    deploymentId,
+    state: status.githubId,
+    description: typeof description === "string" ? description : null,
+    runId: run.id,
+  };
+}
+
+async function resolveDeployStep(s: AppServices, job: Job & { type: "deployment_status" }): Promise<void> {
+  const run = await s.store.loadRun(job.runId);
+  if (!run) return;
   const step = run.plan.steps.find(
     (p) => p.kind === "deploy" && run.steps.get(p.id)?.output?.data?.deploymentId === job.deploymentId,
   );
@@ -116,7 +168,7 @@ export const handleDeploymentStatus: HandlerOf<"deployment_status"> = async (s, 
       data,
     },
   });
-};
+}
 
 /**
  * A merge queue asks for checks on a merge group: the `agents` check on its head SHA passes only when every PR
