@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileDiff } from "../src/core/diff.js";
-import { parseUnifiedDiff } from "../src/core/diff.js";
+import { parseUnifiedDiff } from "../src/core/parse-unified-diff.js";
 import { planWorkflow } from "../src/core/plan.js";
 import { newRunState } from "../src/core/run-state.js";
 import { skipReason } from "../src/core/skip-files.js";

@@ -36,5 +36,3 @@ export interface FileDiff {
   /** Set on a piece of a file split to fit a model's prompt: piece `index` (from 1) of `of`. */
   readonly part?: { readonly index: number; readonly of: number };
 }
-
-export { parseUnifiedDiff } from "./parse-unified-diff.js";

@@ -112,7 +112,7 @@ export interface RunState {
   readonly plan: RunPlan;
   readonly facts: RunFacts;
   /** In plan order; `steps.get(id)`. */
-  readonly steps: StepTable;
+  readonly steps: StepTable<StepState>;
   readonly createdAt: number;
   readonly startedAt: number | null;
   readonly finishedAt: number | null;

@@ -1,4 +1,7 @@
-import type { StepState } from "./run-state.js";
+/** What a table holds: anything with a unique id (a run holds its `StepState`s). */
+export interface Identified {
+  readonly id: string;
+}
 
 /**
  * A run's step states in plan order, looked up by id. Immutable: `with` returns a new table that shares every
@@ -9,29 +12,29 @@ import type { StepState } from "./run-state.js";
  * const next = run.steps.with([{ ...run.steps.get("lint")!, status: "ready" }]);
  * next.get("lint")?.status; // "ready"
  */
-export class StepTable implements Iterable<StepState> {
+export class StepTable<S extends Identified = Identified> implements Iterable<S> {
   private constructor(
-    private readonly list: readonly StepState[],
+    private readonly list: readonly S[],
     private readonly positions: ReadonlyMap<string, number>,
   ) {
     Object.freeze(this);
   }
 
   /** A table of `states`, in the order given. Ids must be unique. */
-  static of(states: readonly StepState[]): StepTable {
+  static of<T extends Identified>(states: readonly T[]): StepTable<T> {
     const positions = new Map<string, number>();
     states.forEach((s, i) => {
       if (positions.has(s.id)) throw new Error(`duplicate step "${s.id}"`);
       positions.set(s.id, i);
     });
-    return new StepTable(Object.freeze([...states]), positions);
+    return new StepTable<T>(Object.freeze([...states]), positions);
   }
 
   get size(): number {
     return this.list.length;
   }
 
-  get(id: string): StepState | undefined {
+  get(id: string): S | undefined {
     const i = this.positions.get(id);
     return i === undefined ? undefined : this.list[i];
   }
@@ -41,28 +44,28 @@ export class StepTable implements Iterable<StepState> {
   }
 
   /** Every state in plan order; the same array until the table changes. */
-  values(): readonly StepState[] {
+  values(): readonly S[] {
     return this.list;
   }
 
-  [Symbol.iterator](): Iterator<StepState> {
+  [Symbol.iterator](): Iterator<S> {
     return this.list[Symbol.iterator]();
   }
 
   /** A table with these states replacing the ones with their ids; unknown ids are an error. */
-  with(changes: Iterable<StepState>): StepTable {
-    let next: StepState[] | null = null;
+  with(changes: Iterable<S>): StepTable<S> {
+    let next: S[] | null = null;
     for (const s of changes) {
       const i = this.positions.get(s.id);
       if (i === undefined) throw new Error(`unknown step "${s.id}"`);
       next ??= [...this.list];
       next[i] = s;
     }
-    return next ? new StepTable(Object.freeze(next), this.positions) : this;
+    return next ? new StepTable<S>(Object.freeze(next), this.positions) : this;
   }
 
   /** `{ id: state }`, for JSON and for reading in a debugger. */
-  toJSON(): Record<string, StepState> {
+  toJSON(): Record<string, S> {
     return Object.fromEntries(this.list.map((s) => [s.id, s]));
   }
 }

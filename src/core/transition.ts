@@ -453,7 +453,7 @@ function apply(d: Draft, e: RunEvent): void {
 }
 
 /** Running while any step can still move on its own, waiting while only outside events can move it. */
-function deriveStatus(d: Draft, steps: StepTable): RunStatus {
+function deriveStatus(d: Draft, steps: StepTable<StepState>): RunStatus {
   if (d.status === "queued" || d.status === "cancelled") return d.status;
   let open = false;
   let active = false;

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { startRunFromCommand } from "../../src/app/runs/config.js";
+import { startRunFromCommand } from "../../src/app/runs/command.js";
 import { API, APP_ID, type AppHarness, example, INSTALLATION, R } from "./harness.js";
 import {
   answerCheckRuns,

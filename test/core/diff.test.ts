@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { type FileDiff, parseUnifiedDiff } from "../../src/core/diff.js";
+import type { FileDiff } from "../../src/core/diff.js";
+import { parseUnifiedDiff } from "../../src/core/parse-unified-diff.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/diffs/${name}`, import.meta.url), "utf8");
 const byPath = (files: FileDiff[], path: string) => {

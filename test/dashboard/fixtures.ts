@@ -29,7 +29,7 @@ export function waitingRun(id: string, t0: number, over: Partial<RunFacts> = {})
     tokens: 100,
     ...extra,
   });
-  const steps = StepTable.of([
+  const steps = StepTable.of<StepState>([
     done("review", 10, 900, {
       tokens: 1200,
       output: {

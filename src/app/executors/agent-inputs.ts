@@ -1,5 +1,5 @@
 import type { RunState } from "../../core/run-state.js";
-import type { AgentInputs } from "../../engine/executors/agent-executor.js";
+import type { AgentInputs } from "../../engine/executors/prepare-inputs.js";
 import { prFiles } from "../runs/pr-files.js";
 import type { AppServices } from "../services.js";
 

@@ -3,8 +3,6 @@ import type { JobRepo } from "../../core/webhook-job.js";
 import type { WorkflowFile } from "../../core/workflow.schema.js";
 import type { AppServices } from "../services.js";
 
-export { startRunFromCommand } from "./command.js";
-
 /** The repository's `.agents/workflow.yaml` from its default branch, parsed. */
 export type WorkflowConfig =
   | { readonly kind: "none" }

@@ -1,5 +1,5 @@
 import type { FileDiff } from "../../core/diff.js";
-import { parseUnifiedDiff } from "../../core/diff.js";
+import { parseUnifiedDiff } from "../../core/parse-unified-diff.js";
 import type { RunState } from "../../core/run-state.js";
 import type { AppServices } from "../services.js";
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { parseUnifiedDiff } from "../../core/diff.js";
 import { formatDuration } from "../../core/duration.js";
+import { parseUnifiedDiff } from "../../core/parse-unified-diff.js";
 import type { RunFacts, RunState } from "../../core/run-state.js";
 import { newRunState } from "../../core/run-state.js";
 import { openAgentCache } from "../../db/open-agent-cache.js";

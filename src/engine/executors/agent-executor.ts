@@ -1,22 +1,15 @@
-import type { FileDiff } from "../../core/diff.js";
 import { diffText } from "../../core/diff-text.js";
 import type { RunState } from "../../core/run-state.js";
 import { errorMessage } from "../error-message.js";
 import type { AgentCache, AgentProvider, AgentRequest, StepExecutor, StepResult } from "../ports.js";
 import { RunResources } from "../run-resources.js";
 import { capDescription, chunked, withDescriptionNote } from "./chunked-review.js";
-import { prepareInputs } from "./prepare-inputs.js";
+import { type AgentInputs, prepareInputs } from "./prepare-inputs.js";
 import { renderPrompt } from "./render-prompt.js";
 import { checkSingleCall, single } from "./single-call.js";
 import { type Outcome, verdict } from "./step-outcome.js";
 
 /** What an agent step reads: the diff and the PR or issue text. Loaded once per run by the caller. */
-export interface AgentInputs {
-  readonly files: readonly FileDiff[];
-  readonly pr: { readonly title: string; readonly body: string } | null;
-  readonly issue: { readonly title: string; readonly body: string } | null;
-}
-
 export interface AgentExecutorOptions {
   readonly provider: AgentProvider;
   readonly inputs: (run: RunState) => Promise<AgentInputs>;

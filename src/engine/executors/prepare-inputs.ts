@@ -3,7 +3,13 @@ import type { Finding } from "../../core/finding.js";
 import { cleanUntrustedText } from "../../core/hidden-text.js";
 import { redactSecretLines, redactSecretText } from "../../core/redact-secrets.js";
 import { type HiddenNote, hiddenTextFindings, sanitizeFile } from "../../core/sanitize-diff.js";
-import type { AgentInputs } from "./agent-executor.js";
+
+/** What an agent step reads: the changed files, and the PR's or issue's title and body. */
+export interface AgentInputs {
+  readonly files: readonly FileDiff[];
+  readonly pr: { readonly title: string; readonly body: string } | null;
+  readonly issue: { readonly title: string; readonly body: string } | null;
+}
 
 /** Inputs as a provider may read them, and what was taken out on the way. */
 export interface PreparedInputs {
