@@ -53,7 +53,9 @@ const QUEUED = "rgb(140, 149, 159)";
 
 /** What the test reads of the page's `document` inside the browser (the tests compile without the DOM lib). */
 interface PageDocument {
-  querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+  querySelector(
+    selector: string,
+  ): { getAttribute(name: string): string | null; readonly textContent: string | null } | null;
 }
 
 /** A value the page keeps only while it is not reloaded or navigated away from. */
@@ -230,6 +232,16 @@ describe("dashboard in headless Chromium against the app process", () => {
     expect(await nodeColour(page, "approval")).toBe(WAITING);
     expect(await nodeColour(page, "merge")).toBe(QUEUED);
 
+    // The gate parks with "needs 1 approval", and its first evaluation (a read of the PR's reviews) says what is
+    // missing moments later: the live page shows that too.
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: PageDocument }).document
+          .querySelector('section#gates li.gate[data-step="approval"] .missing')
+          ?.textContent?.includes("more") === true,
+      undefined,
+      { timeout: 10_000 },
+    );
     const gate = page.locator('section#gates li.gate[data-step="approval"]');
     expect(await gate.locator(".missing").textContent()).toBe(
       `needs 1 more approval on ${fake.pull(PR).headSha.slice(0, 7)}`,
