@@ -9,11 +9,12 @@ const REPLICA_SUITES = [
   "test/app/e2e-standard.test.ts",
   "test/app/e2e-synchronize.test.ts",
   "test/app/e2e-restart.test.ts",
-  "test/app/commands-*.test.ts",
-  "test/app/gates-*.test.ts",
-  "test/app/merge-step.test.ts",
-  "test/app/deploy-*.test.ts",
-  "test/app/replicas-*.test.ts",
+  "test/app/commands/*.test.ts",
+  "test/app/gates/*.test.ts",
+  "test/app/executors/merge-step.test.ts",
+  "test/app/executors/deploy-step.test.ts",
+  "test/app/deploy/checks.test.ts",
+  "test/app/deploy/protection.test.ts",
 ];
 
 const shared = {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Probot } from "probot";
-import type { RunState } from "../src/core/run-state.js";
+import type { RunState } from "../src/core/run/run-state.js";
 import { APP_ID, type BenchApp, problemLines, startBenchApp } from "./github-app-boot.js";
 import { CLEAN_DIFF, FINDINGS_DIFF, STANDARD_WORKFLOW } from "./github-app-diffs.js";
 import { type FakeFile, type ServedRequest, startFakeGitHub, TOKEN_ROUTE } from "./github-app-fake-github.js";

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { availableParallelism, loadavg } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
-import type { PaceLimits } from "../src/github/pace-limits.js";
+import type { PaceLimits } from "../src/core/pacing/pace-limits.js";
 import { problemLines, startBenchApp } from "./github-app-boot.js";
 import { benchClock } from "./github-app-clock.js";
 import type { FromWorker, LoadSettings, ToWorker } from "./github-app-load-worker.js";

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { ProbotOctokit } from "probot";
+import { memoryPaceStore, type PaceStore } from "../src/core/pacing/pace-store.js";
 import { type Db, openDatabase } from "../src/db/connect.js";
 import { migrateToLatest } from "../src/db/migrate.js";
 import { PostgresPaceStore } from "../src/db/postgres-pace-store.js";
 import { installationClients } from "../src/github/installation-clients.js";
-import { memoryPaceStore, type PaceStore } from "../src/github/pace-store.js";
 import { fmt, quantile } from "./stats.js";
 
 /** The Postgres the figure needs (a throw-away schema in it); tests use the same default. */

@@ -1,4 +1,4 @@
-import type { WorkflowFile } from "../src/core/workflow.schema.js";
+import type { WorkflowFile } from "../src/core/workflow/workflow.schema.js";
 
 /**
  * A workflow of `width × depth` review steps in one phase: every step after the first layer depends on two

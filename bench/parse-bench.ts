@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { loadBuiltinTemplates } from "../src/builtin-templates.js";
-import { parseWorkflow } from "../src/core/parse-workflow.js";
+import { parseWorkflow } from "../src/core/workflow/parse-workflow.js";
 import { workflowYaml } from "./layered-workflow.js";
 import { fmt, quantile } from "./stats.js";
 

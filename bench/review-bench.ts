@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FileDiff } from "../src/core/diff.js";
-import { parseUnifiedDiff } from "../src/core/parse-unified-diff.js";
-import { planWorkflow } from "../src/core/plan.js";
-import { newRunState } from "../src/core/run-state.js";
-import { skipReason } from "../src/core/skip-files.js";
+import type { FileDiff } from "../src/core/diff/diff.js";
+import { parseUnifiedDiff } from "../src/core/diff/parse-unified-diff.js";
+import { skipReason } from "../src/core/diff/skip-files.js";
+import { planWorkflow } from "../src/core/run/plan.js";
+import { newRunState } from "../src/core/run/run-state.js";
 import { openAgentCache } from "../src/db/open-agent-cache.js";
 import { agentExecutor } from "../src/engine/executors/agent-executor.js";
 import type { AgentCache, StepResult } from "../src/engine/ports.js";

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
-import { WorkflowFile } from "../src/core/workflow.schema.js";
+import { WorkflowFile } from "../src/core/workflow/workflow.schema.js";
 import { findPackageRoot } from "../src/package-root.js";
 
 /** Where the generated schema lives, relative to the package root; editors find it through the YAML modeline. */

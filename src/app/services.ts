@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from "probot";
-import type { RunState } from "../core/run-state.js";
+import type { RunState } from "../core/run/run-state.js";
 import type { GitHubStore } from "../db/github-store.js";
 import type { KyselyRunStore } from "../db/kysely-run-store.js";
 import type { NamedLocks } from "../db/named-locks.js";

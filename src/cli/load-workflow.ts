@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { loadBuiltinTemplates } from "../builtin-templates.js";
-import { formatWorkflowError, parseWorkflow } from "../core/parse-workflow.js";
-import { planWorkflow, type RunPlan } from "../core/plan.js";
-import type { WorkflowFile } from "../core/workflow.schema.js";
+import { planWorkflow, type RunPlan } from "../core/run/plan.js";
+import { formatWorkflowError, parseWorkflow } from "../core/workflow/parse-workflow.js";
+import type { WorkflowFile } from "../core/workflow/workflow.schema.js";
 
 export const DEFAULT_WORKFLOW_PATH = ".agents/workflow.yaml";
 

@@ -1,7 +1,7 @@
 import { styleText } from "node:util";
-import { formatDuration } from "../core/duration.js";
-import type { Finding } from "../core/finding.js";
-import type { RunState, StepState } from "../core/run-state.js";
+import type { Finding } from "../core/findings/finding.js";
+import type { RunState, StepState } from "../core/run/run-state.js";
+import { formatDuration } from "../core/workflow/duration.js";
 
 /** Where a command writes; tests pass buffers, `main` passes the process streams. */
 export interface Io {

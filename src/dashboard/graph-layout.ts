@@ -1,5 +1,5 @@
 import dagre, { type Edge, type Point } from "@dagrejs/dagre";
-import type { RunPlan } from "../core/plan.js";
+import type { RunPlan } from "../core/run/plan.js";
 
 /** A step's box in the DAG drawing, in SVG user units. */
 export interface NodeBox {

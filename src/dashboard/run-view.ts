@@ -1,7 +1,7 @@
-import { formatDuration } from "../core/duration.js";
-import { sortFindings } from "../core/finding.js";
-import { type WaitingGate, waitingGates } from "../core/gate-text.js";
-import type { RunState } from "../core/run-state.js";
+import { sortFindings } from "../core/findings/finding.js";
+import { type WaitingGate, waitingGates } from "../core/gates/gate-text.js";
+import type { RunState } from "../core/run/run-state.js";
+import { formatDuration } from "../core/workflow/duration.js";
 import type { AuditEntry } from "../engine/ports.js";
 import type { GitHubLink } from "./github-links.js";
 import type { GraphLayout } from "./graph-layout.js";

@@ -1,5 +1,5 @@
 import { scaleLinear } from "d3-scale";
-import type { RunState } from "../core/run-state.js";
+import type { RunState } from "../core/run/run-state.js";
 
 /** One step's bar in the Gantt chart; `end` is null while the step still runs or waits. */
 export interface TimelineBar {

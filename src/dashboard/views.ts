@@ -1,5 +1,5 @@
 import { Liquid, type Template } from "liquidjs";
-import { STEP_STATES } from "../core/run-state.js";
+import { STEP_STATES } from "../core/run/run-state.js";
 import { LOGIN, NOT_FOUND, RUN, RUNS } from "./templates.js";
 
 const templates = { LOGIN, NOT_FOUND, RUN, RUNS } as const;

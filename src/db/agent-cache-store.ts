@@ -1,4 +1,4 @@
-import type { Finding } from "../core/finding.js";
+import type { Finding } from "../core/findings/finding.js";
 import type { AgentCache, CachedReview, CacheEntry } from "../engine/ports.js";
 import type { Db } from "./connect.js";
 

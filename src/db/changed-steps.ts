@@ -1,4 +1,4 @@
-import type { RunState, StepState } from "../core/run-state.js";
+import type { RunState, StepState } from "../core/run/run-state.js";
 
 /**
  * The steps of `next` whose objects differ from `prev`'s (states are immutable: unchanged means identical),

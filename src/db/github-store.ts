@@ -1,4 +1,4 @@
-import type { Job } from "../core/webhook-job.js";
+import type { Job } from "../core/webhooks/webhook-job.js";
 import type { Db } from "./connect.js";
 
 /** A recorded write to GitHub (see `EffectsTable`). */

@@ -1,4 +1,4 @@
-import type { RunState } from "../core/run-state.js";
+import type { RunState } from "../core/run/run-state.js";
 import type { AuditEntry, RunFilter, RunStore, RunSummary } from "../engine/ports.js";
 import { changedSteps, runningSteps } from "./changed-steps.js";
 import type { Db } from "./connect.js";

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
-import { EMPTY_PACE_STATE, type PaceState } from "../github/pace-state.js";
-import type { PaceChange, PaceStore } from "../github/pace-store.js";
+import { EMPTY_PACE_STATE, type PaceState } from "../core/pacing/pace-state.js";
+import type { PaceChange, PaceStore } from "../core/pacing/pace-store.js";
 import type { Db } from "./connect.js";
 import type { Database } from "./schema.js";
 

@@ -1,7 +1,7 @@
 import type { Insertable, Selectable, Updateable } from "kysely";
-import type { RunPlan, StepPlan } from "../core/plan.js";
-import type { RunState, StepState } from "../core/run-state.js";
-import { StepTable } from "../core/step-table.js";
+import type { RunPlan, StepPlan } from "../core/run/plan.js";
+import type { RunState, StepState } from "../core/run/run-state.js";
+import { StepTable } from "../core/run/step-table.js";
 import type { RunDocumentsTable, RunsTable, StepsTable } from "./schema.js";
 
 export type RunRow = Selectable<RunsTable>;

@@ -1,4 +1,4 @@
-import { type RunState, TERMINAL_RUN_STATES } from "../core/run-state.js";
+import { type RunState, TERMINAL_RUN_STATES } from "../core/run/run-state.js";
 
 /** A run's last known state and the ids of its running steps (whose leases heartbeats may have moved). */
 export interface CachedRun {

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { RunState, StepState } from "../core/run-state.js";
+import type { RunState, StepState } from "../core/run/run-state.js";
 import type { HotQueries } from "./hot-queries.js";
 import { STEP_STATE_COLUMNS, toRunState } from "./rows.js";
 import type { CachedRun } from "./run-cache.js";

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { RunState, StepState } from "../core/run-state.js";
+import type { RunState, StepState } from "../core/run/run-state.js";
 import type { HotQueries } from "./hot-queries.js";
 import { changedDocument, changedRunColumns, toRunDocument, toRunRow, toStepRow } from "./rows.js";
 import type { Database } from "./schema.js";

@@ -1,5 +1,5 @@
 import type { Generated } from "kysely";
-import type { RunStatus, StepStatus, WaitingFor } from "../core/run-state.js";
+import type { RunStatus, StepStatus, WaitingFor } from "../core/run/run-state.js";
 
 /**
  * Epoch milliseconds. Stored as `bigint` on both dialects; Postgres returns `int8` as a string by default, so
@@ -12,7 +12,7 @@ export interface DeliveriesTable {
   readonly id: string;
   readonly event: string;
   readonly received_at: EpochMs;
-  /** The `Job` (src/core/webhook-job.ts) as JSON; null when the webhook needed nothing. */
+  /** The `Job` (src/core/webhooks/webhook-job.ts) as JSON; null when the webhook needed nothing. */
   readonly job: string | null;
   /** When its job finished; null while it is pending (a restart picks it up). */
   readonly done_at: EpochMs | null;

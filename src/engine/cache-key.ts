@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { FileDiff } from "../core/diff.js";
-import { diffText } from "../core/diff-text.js";
+import type { FileDiff } from "../core/diff/diff.js";
+import { diffText } from "../core/diff/diff-text.js";
 
 /** Everything a file's review result depends on besides the file. */
 export interface CacheScope {

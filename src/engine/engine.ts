@@ -1,16 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { stepPlan } from "../core/plan-index.js";
-import type { RunCommand, RunEvent, Transition } from "../core/run-event.js";
-import { type RunState, TERMINAL_RUN_STATES } from "../core/run-state.js";
+import { stepPlan } from "../core/run/plan-index.js";
+import type { RunCommand, RunEvent, Transition } from "../core/run/run-event.js";
+import { type RunState, TERMINAL_RUN_STATES } from "../core/run/run-state.js";
 import {
   DEFAULT_TRANSITION_OPTIONS,
   nextWake,
   type TransitionOptions,
   transition,
-} from "../core/transition.js";
-import { withLogContext } from "../ops/log-context.js";
+} from "../core/run/transition.js";
 import { errorMessage } from "./error-message.js";
+import { withLogContext } from "./log-context.js";
 import { type Logger, silentLogger } from "./logger.js";
 import type { RunStore, StepExecutor, StepResult } from "./ports.js";
 

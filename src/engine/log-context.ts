@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Logger } from "../engine/logger.js";
+import type { Logger } from "./logger.js";
 
 /** Fields every line logged in a context carries: the webhook delivery, the run and step being worked on. */
 export type LogFields = Readonly<Record<string, string | number>>;

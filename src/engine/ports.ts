@@ -1,8 +1,8 @@
-import type { FileDiff } from "../core/diff.js";
-import type { Finding } from "../core/finding.js";
-import type { StepPlan } from "../core/plan.js";
-import type { RunCommand, RunEvent } from "../core/run-event.js";
-import type { RunFacts, RunState, RunStatus, StepOutput, WaitingFor } from "../core/run-state.js";
+import type { FileDiff } from "../core/diff/diff.js";
+import type { Finding } from "../core/findings/finding.js";
+import type { StepPlan } from "../core/run/plan.js";
+import type { RunCommand, RunEvent } from "../core/run/run-event.js";
+import type { RunFacts, RunState, RunStatus, StepOutput, WaitingFor } from "../core/run/run-state.js";
 
 /** Durable run state. Implemented over kysely (SQLite or Postgres) in `src/db/`. */
 export interface RunStore {

@@ -1,5 +1,5 @@
 import pLimit, { type LimitFunction } from "p-limit";
-import type { RunState } from "../core/run-state.js";
+import type { RunState } from "../core/run/run-state.js";
 import { RunBudget } from "./run-budget.js";
 
 /** What the steps of one run share while they run: its token budget and its `max_parallel` model calls. */

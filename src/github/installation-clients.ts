@@ -1,9 +1,9 @@
 import type { ProbotOctokit } from "probot";
+import { DEFAULT_PACE_LIMITS, type PaceLimits } from "../core/pacing/pace-limits.js";
+import { memoryPaceStore, type PaceStore } from "../core/pacing/pace-store.js";
 import type { BackoffOptions } from "./classify-failure.js";
 import { type Clock, systemClock } from "./clock.js";
 import { InstallationPacer } from "./installation-pacer.js";
-import { DEFAULT_PACE_LIMITS, type PaceLimits } from "./pace-limits.js";
-import { memoryPaceStore, type PaceStore } from "./pace-store.js";
 import { pacedRequest } from "./paced-request.js";
 import type { RateLimitWait } from "./rate-limit-wait.js";
 

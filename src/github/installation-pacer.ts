@@ -1,7 +1,7 @@
+import type { PaceLimits } from "../core/pacing/pace-limits.js";
+import { type PaceState, pauseState, reserveWrite, type WriteKind } from "../core/pacing/pace-state.js";
+import { memoryPaceStore, type PaceChange, type PaceStore } from "../core/pacing/pace-store.js";
 import type { Clock } from "./clock.js";
-import type { PaceLimits } from "./pace-limits.js";
-import { type PaceState, pauseState, reserveWrite, type WriteKind } from "./pace-state.js";
-import { memoryPaceStore, type PaceChange, type PaceStore } from "./pace-store.js";
 
 /** What kind of request asks to go: reads only take a concurrency slot; writes are also spaced out in time. */
 export type RequestKind = "read" | WriteKind;

@@ -1,6 +1,6 @@
 import type { Probot, ProbotOctokit } from "probot";
+import type { ChildableLogger } from "../engine/log-context.js";
 import type { Logger } from "../engine/logger.js";
-import type { ChildableLogger } from "../ops/log-context.js";
 
 type ProbotOctokitClient = InstanceType<typeof ProbotOctokit>;
 

@@ -1,5 +1,5 @@
-import type { FileDiff } from "../core/diff.js";
-import type { Finding } from "../core/finding.js";
+import type { FileDiff } from "../core/diff/diff.js";
+import type { Finding } from "../core/findings/finding.js";
 import type { ModelReply } from "./finding-schema.js";
 
 /** `./src/a.ts`, `b/src/a.ts` → `src/a.ts`: paths as models tend to echo them. */

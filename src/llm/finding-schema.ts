@@ -1,6 +1,6 @@
 import { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
-import { SEVERITIES } from "../core/workflow.schema.js";
+import { SEVERITIES } from "../core/workflow/workflow.schema.js";
 
 // Refinements (not `.min(1)`) keep the JSON Schema inside what strict structured output accepts.
 const text = (what: string) =>

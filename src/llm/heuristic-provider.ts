@@ -1,6 +1,6 @@
-import type { FileDiff } from "../core/diff.js";
-import { type Finding, sortFindings } from "../core/finding.js";
-import { scanSecrets } from "../core/secret-scan.js";
+import type { FileDiff } from "../core/diff/diff.js";
+import { type Finding, sortFindings } from "../core/findings/finding.js";
+import { scanSecrets } from "../core/secrets/secret-scan.js";
 import type { AgentProvider, AgentReply, AgentRequest } from "../engine/ports.js";
 import { findDebugLeftovers } from "./heuristics/debug-leftovers.js";
 import { describeDiff } from "./heuristics/diff-stats.js";

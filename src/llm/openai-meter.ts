@@ -1,4 +1,4 @@
-import type { FileDiff } from "../core/diff.js";
+import type { FileDiff } from "../core/diff/diff.js";
 import type { AgentRequest, TokenMeter } from "../engine/ports.js";
 import { chatMessages } from "./chat-messages.js";
 import { MODEL_REPLY_FORMAT } from "./finding-schema.js";

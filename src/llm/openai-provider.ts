@@ -12,7 +12,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
-import { sortFindings } from "../core/finding.js";
+import { sortFindings } from "../core/findings/finding.js";
 import type { AgentProvider, AgentReply, AgentRequest, CallRecord, TokenMeter } from "../engine/ports.js";
 import { alignFindings } from "./align-findings.js";
 import { chatMessages } from "./chat-messages.js";

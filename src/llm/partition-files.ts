@@ -1,5 +1,5 @@
-import type { FileDiff } from "../core/diff.js";
-import { type SkipReason, skipReason } from "../core/skip-files.js";
+import type { FileDiff } from "../core/diff/diff.js";
+import { type SkipReason, skipReason } from "../core/diff/skip-files.js";
 
 /** The files of a diff that are worth reading, and the rest with the reason they are left out. */
 export interface Partition {

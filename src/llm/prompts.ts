@@ -1,4 +1,4 @@
-import type { FileDiff } from "../core/diff.js";
+import type { FileDiff } from "../core/diff/diff.js";
 import type { AgentRequest } from "../engine/ports.js";
 import { renderDiff } from "./render-diff.js";
 

@@ -1,4 +1,4 @@
-import type { FileDiff } from "../core/diff.js";
+import type { FileDiff } from "../core/diff/diff.js";
 
 /**
  * A diff as the model reads it: a `File:` header per file, then each hunk with every line prefixed by its

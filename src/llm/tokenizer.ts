@@ -1,4 +1,4 @@
-import { DEFAULTS } from "../core/workflow.schema.js";
+import { DEFAULTS } from "../core/workflow/workflow.schema.js";
 
 /** Counts the tokens of a text as a model's tokenizer splits it. */
 export type CountTokens = (text: string) => number;

@@ -1,6 +1,6 @@
-import type { HttpHandler } from "../app/http.js";
 import type { Db } from "../db/connect.js";
 import { checkHealth } from "./health.js";
+import type { HttpHandler } from "./http-handler.js";
 import type { Metrics } from "./metrics.js";
 
 export interface OperationsDeps {

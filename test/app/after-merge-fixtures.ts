@@ -1,6 +1,6 @@
 import nock from "nock";
 import { expect } from "vitest";
-import type { RunState } from "../../src/core/run-state.js";
+import type { RunState } from "../../src/core/run/run-state.js";
 import type { DatabaseKind } from "../db/databases.js";
 import { AUTHOR, body, HEAD, MERGE_SHA, mockFiles, mockWorkflow, PR, T0 } from "./e2e-fixtures.js";
 import { API, APP_ID, type AppHarness, example, R, startApp } from "./harness.js";

@@ -1,6 +1,6 @@
 import nock from "nock";
-import type { RunPlan } from "../../src/core/plan.js";
-import { newRunState, type RunFacts, type RunState } from "../../src/core/run-state.js";
+import type { RunPlan } from "../../src/core/run/plan.js";
+import { newRunState, type RunFacts, type RunState } from "../../src/core/run/run-state.js";
 import type { AuditEntry } from "../../src/engine/ports.js";
 import { API, type AppHarness, INSTALLATION, OWNER, R, REPO } from "./harness.js";
 

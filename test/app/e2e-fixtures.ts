@@ -1,6 +1,6 @@
 import nock from "nock";
 import { expect } from "vitest";
-import type { RunState } from "../../src/core/run-state.js";
+import type { RunState } from "../../src/core/run/run-state.js";
 import type { DatabaseKind, TestDatabase } from "../db/databases.js";
 import { cachedRead } from "./gates-fixture.js";
 import { API, type AppHarness, example, R, REPLICAS, startApp } from "./harness.js";

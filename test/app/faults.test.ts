@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import type { RunState } from "../../src/core/run-state.js";
+import type { RunState } from "../../src/core/run/run-state.js";
 import { scrapeMetrics } from "../helpers/serve-handler.js";
 import {
   type Answer,

@@ -4,8 +4,8 @@ import pino from "pino";
 import { Probot } from "probot";
 import { example, INSTALLATION, OWNER, REPO } from "../../bench/github-app-payloads.js";
 import { type AppOptions, createApp } from "../../src/app/create-app.js";
-import type { HttpHandler } from "../../src/app/http.js";
 import type { AppServices } from "../../src/app/services.js";
+import type { HttpHandler } from "../../src/ops/http-handler.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "../db/databases.js";
 import { signatureOf, WEBHOOK_SECRET } from "./signed-webhook.js";
 

@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from "node:util";
 import { Reporter } from "../../src/app/report/reporter.js";
-import type { Finding } from "../../src/core/finding.js";
-import type { RunPlan } from "../../src/core/plan.js";
-import type { RunEvent } from "../../src/core/run-event.js";
-import { newRunState, type RunFacts, type RunState, type StepOutput } from "../../src/core/run-state.js";
-import { transition } from "../../src/core/transition.js";
+import type { Finding } from "../../src/core/findings/finding.js";
+import type { RunPlan } from "../../src/core/run/plan.js";
+import type { RunEvent } from "../../src/core/run/run-event.js";
+import { newRunState, type RunFacts, type RunState, type StepOutput } from "../../src/core/run/run-state.js";
+import { transition } from "../../src/core/run/transition.js";
 import type { AppHarness } from "./harness.js";
 import { INSTALLATION, OWNER, REPO } from "./harness.js";
 

@@ -1,5 +1,5 @@
 import nock from "nock";
-import type { RunState } from "../../src/core/run-state.js";
+import type { RunState } from "../../src/core/run/run-state.js";
 import type { AgentProvider } from "../../src/engine/ports.js";
 import { API, type AppHarness, type HarnessOptions, R, startApp } from "./harness.js";
 

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "vitest";
-import { DEFAULTS } from "../../src/core/workflow.schema.js";
+import { DEFAULTS } from "../../src/core/workflow/workflow.schema.js";
 import { OpenAIProvider } from "../../src/llm/openai-provider.js";
 import { loadTokenCounter, tokenizerLoads } from "../../src/llm/tokenizer.js";
 import { type AppHarness, startApp } from "./harness.js";

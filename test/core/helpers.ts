@@ -1,9 +1,13 @@
 import { expect } from "vitest";
-import { planWorkflow, type RunPlan } from "../../src/core/plan.js";
-import type { RunCommand, RunEvent, Transition } from "../../src/core/run-event.js";
-import { newRunState, type RunFacts, type RunState, type StepState } from "../../src/core/run-state.js";
-import { DEFAULT_TRANSITION_OPTIONS, type TransitionOptions, transition } from "../../src/core/transition.js";
-import type { Step, StepKind, WorkflowFile } from "../../src/core/workflow.schema.js";
+import { planWorkflow, type RunPlan } from "../../src/core/run/plan.js";
+import type { RunCommand, RunEvent, Transition } from "../../src/core/run/run-event.js";
+import { newRunState, type RunFacts, type RunState, type StepState } from "../../src/core/run/run-state.js";
+import {
+  DEFAULT_TRANSITION_OPTIONS,
+  type TransitionOptions,
+  transition,
+} from "../../src/core/run/transition.js";
+import type { Step, StepKind, WorkflowFile } from "../../src/core/workflow/workflow.schema.js";
 
 /**
  * A step in short: `"id:kind"`, optionally `"id:kind<dep1,dep2"` for `depends_on`; or a full `Step`.

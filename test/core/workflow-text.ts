@@ -1,5 +1,5 @@
-import { parseWorkflow } from "../../src/core/parse-workflow.js";
-import { formatWorkflowError } from "../../src/core/workflow-error.js";
+import { parseWorkflow } from "../../src/core/workflow/parse-workflow.js";
+import { formatWorkflowError } from "../../src/core/workflow/workflow-error.js";
 
 /**
  * A YAML literal without its common indentation, so that line 1 is the first line after the backtick and

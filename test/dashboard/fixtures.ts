@@ -1,6 +1,6 @@
 import { type IncomingHttpHeaders, request } from "node:http";
-import { newRunState, type RunFacts, type RunState, type StepState } from "../../src/core/run-state.js";
-import { StepTable } from "../../src/core/step-table.js";
+import { newRunState, type RunFacts, type RunState, type StepState } from "../../src/core/run/run-state.js";
+import { StepTable } from "../../src/core/run/step-table.js";
 import { facts, planOf } from "../core/helpers.js";
 
 export const TOKEN = "dashboard-token-0123456789abcdef";

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, expect, it } from "vitest";
-import type { Finding } from "../../src/core/finding.js";
+import type { Finding } from "../../src/core/findings/finding.js";
 import { KyselyAgentCache } from "../../src/db/agent-cache-store.js";
 import { execStep, prInputs, runOf } from "../engine/agent-run.js";
 import { addedFile } from "../fixtures/file-diff.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StepTable } from "../../src/core/step-table.js";
+import { StepTable } from "../../src/core/run/step-table.js";
 import { changedSteps } from "../../src/db/changed-steps.js";
 import { testRun, withSteps } from "./runs.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunState } from "../../src/core/run-state.js";
+import type { RunState } from "../../src/core/run/run-state.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
 import { createTestDatabase, DATABASE_KINDS, forEachDatabase } from "./databases.js";
 import { runTogether } from "./processes.js";

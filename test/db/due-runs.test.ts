@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import type { RunState, StepState } from "../../src/core/run-state.js";
+import type { RunState, StepState } from "../../src/core/run/run-state.js";
 import { forEachDatabase } from "./databases.js";
 import { testRun, withSteps } from "./runs.js";
 

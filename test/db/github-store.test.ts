@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { newRunState } from "../../src/core/run-state.js";
-import type { Job } from "../../src/core/webhook-job.js";
+import { newRunState } from "../../src/core/run/run-state.js";
+import type { Job } from "../../src/core/webhooks/webhook-job.js";
 import { GitHubStore } from "../../src/db/github-store.js";
 import { planOf } from "../core/helpers.js";
 import { forEachDatabase } from "./databases.js";

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import type { RunStatus } from "../../src/core/run-state.js";
+import type { RunStatus } from "../../src/core/run/run-state.js";
 import { insertRun } from "../../src/db/run-writes.js";
 import type { RunFilter, RunSummary } from "../../src/engine/ports.js";
 import { forEachDatabase } from "./databases.js";

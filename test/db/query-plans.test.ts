@@ -1,6 +1,6 @@
 import { type Compilable, type Kysely, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunState } from "../../src/core/run-state.js";
+import type { RunState } from "../../src/core/run/run-state.js";
 import { dueRunsQuery } from "../../src/db/due-runs.js";
 import { listRunsQuery } from "../../src/db/list-runs.js";
 import { toRunRow, toStepRow } from "../../src/db/rows.js";

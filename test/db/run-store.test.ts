@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { RunState } from "../../src/core/run-state.js";
-import { StepTable } from "../../src/core/step-table.js";
+import type { RunState } from "../../src/core/run/run-state.js";
+import { StepTable } from "../../src/core/run/step-table.js";
 import { forEachDatabase } from "./databases.js";
 import { testPlan, testRun, withSteps } from "./runs.js";
 

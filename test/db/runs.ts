@@ -1,5 +1,5 @@
-import type { RunPlan, StepPlan } from "../../src/core/plan.js";
-import { newRunState, type RunFacts, type RunState, type StepState } from "../../src/core/run-state.js";
+import type { RunPlan, StepPlan } from "../../src/core/run/plan.js";
+import { newRunState, type RunFacts, type RunState, type StepState } from "../../src/core/run/run-state.js";
 
 /** A step of a hand-written plan: an agent review step with a 10 min timeout unless overridden. */
 export function stepPlan(id: string, over: Partial<StepPlan> = {}): StepPlan {

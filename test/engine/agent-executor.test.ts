@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import type { Finding } from "../../src/core/finding.js";
-import type { RunState } from "../../src/core/run-state.js";
+import type { Finding } from "../../src/core/findings/finding.js";
+import type { RunState } from "../../src/core/run/run-state.js";
 import { agentExecutor } from "../../src/engine/executors/agent-executor.js";
 import type { AgentProvider, AgentReply, AgentRequest } from "../../src/engine/ports.js";
 import { addedFile } from "../fixtures/file-diff.js";

@@ -1,7 +1,7 @@
-import type { FileDiff } from "../../src/core/diff.js";
-import { planWorkflow } from "../../src/core/plan.js";
-import { newRunState, type RunState } from "../../src/core/run-state.js";
-import type { Step, WorkflowFile } from "../../src/core/workflow.schema.js";
+import type { FileDiff } from "../../src/core/diff/diff.js";
+import { planWorkflow } from "../../src/core/run/plan.js";
+import { newRunState, type RunState } from "../../src/core/run/run-state.js";
+import type { Step, WorkflowFile } from "../../src/core/workflow/workflow.schema.js";
 import { type AgentExecutorOptions, agentExecutor } from "../../src/engine/executors/agent-executor.js";
 import type { AgentInputs } from "../../src/engine/executors/prepare-inputs.js";
 import type { StepResult } from "../../src/engine/ports.js";

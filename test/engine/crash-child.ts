@@ -1,9 +1,9 @@
 // A run-engine process for the crash test: runs (or resumes) one run, logging each step's start and end.
 import { appendFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { planWorkflow } from "../../src/core/plan.js";
-import { newRunState } from "../../src/core/run-state.js";
-import type { WorkflowFile } from "../../src/core/workflow.schema.js";
+import { planWorkflow } from "../../src/core/run/plan.js";
+import { newRunState } from "../../src/core/run/run-state.js";
+import type { WorkflowFile } from "../../src/core/workflow/workflow.schema.js";
 import { openDatabase } from "../../src/db/connect.js";
 import { KyselyRunStore } from "../../src/db/kysely-run-store.js";
 import { migrateToLatest } from "../../src/db/migrate.js";

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, expect, test } from "vitest";
-import { planWorkflow } from "../../src/core/plan.js";
-import { newRunState, type RunState } from "../../src/core/run-state.js";
-import type { Step, WorkflowFile } from "../../src/core/workflow.schema.js";
+import { planWorkflow } from "../../src/core/run/plan.js";
+import { newRunState, type RunState } from "../../src/core/run/run-state.js";
+import type { Step, WorkflowFile } from "../../src/core/workflow/workflow.schema.js";
 import { Engine, type EngineOptions } from "../../src/engine/engine.js";
 import type { StepExecutor, StepResult } from "../../src/engine/ports.js";
 import { forEachDatabase } from "../db/databases.js";

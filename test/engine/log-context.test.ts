@@ -1,6 +1,6 @@
 import pino from "pino";
 import { expect, test } from "vitest";
-import { contextLogger, withLogContext } from "../../src/ops/log-context.js";
+import { contextLogger, withLogContext } from "../../src/engine/log-context.js";
 import { bootE2E, firstReview, HEAD, mockToGate, PATCH_V1, prEvent, runsOfPr } from "../app/e2e-fixtures.js";
 
 function capture() {

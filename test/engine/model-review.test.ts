@@ -1,7 +1,7 @@
 import nock from "nock";
 import { afterEach, describe, expect, test } from "vitest";
-import type { FileDiff } from "../../src/core/diff.js";
-import { REDACTED_LINE } from "../../src/core/redact-secrets.js";
+import type { FileDiff } from "../../src/core/diff/diff.js";
+import { REDACTED_LINE } from "../../src/core/secrets/redact-secrets.js";
 import { MemoryAgentCache } from "../../src/engine/memory-agent-cache.js";
 import { chatMessages } from "../../src/llm/chat-messages.js";
 import { MODEL_REPLY_FORMAT } from "../../src/llm/finding-schema.js";

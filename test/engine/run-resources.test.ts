@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { FileDiff } from "../../src/core/diff.js";
+import type { FileDiff } from "../../src/core/diff/diff.js";
 import { fileCacheKey } from "../../src/engine/cache-key.js";
 import type { AgentProvider, AgentReply } from "../../src/engine/ports.js";
 import { RunBudget } from "../../src/engine/run-budget.js";

@@ -1,11 +1,11 @@
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import type { PaceLimits } from "../../src/core/pacing/pace-limits.js";
+import { memoryPaceStore, type PaceStore } from "../../src/core/pacing/pace-store.js";
 import { type Db, openDatabase } from "../../src/db/connect.js";
 import { PostgresPaceStore } from "../../src/db/postgres-pace-store.js";
 import { installationClients } from "../../src/github/installation-clients.js";
-import type { PaceLimits } from "../../src/github/pace-limits.js";
-import { memoryPaceStore, type PaceStore } from "../../src/github/pace-store.js";
 import type { RateLimitWait } from "../../src/github/rate-limit-wait.js";
 import { createTestDatabase, type TestDatabase } from "../db/databases.js";
 import { harness } from "./harness.js";

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { HttpHandler } from "../../src/app/http.js";
+import type { HttpHandler } from "../../src/ops/http-handler.js";
 
 /** Serves `handler` on 127.0.0.1 at a free port, as Probot's server would; `close` when done. */
 export async function serve(handler: HttpHandler): Promise<{ url: string; close(): Promise<void> }> {

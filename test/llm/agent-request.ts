@@ -1,4 +1,4 @@
-import type { FileDiff } from "../../src/core/diff.js";
+import type { FileDiff } from "../../src/core/diff/diff.js";
 import type { AgentRequest } from "../../src/engine/ports.js";
 
 /** An agent request with sensible defaults for tests. */

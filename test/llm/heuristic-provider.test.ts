@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { failsVerdict } from "../../src/core/finding.js";
-import { parseUnifiedDiff } from "../../src/core/parse-unified-diff.js";
+import { parseUnifiedDiff } from "../../src/core/diff/parse-unified-diff.js";
+import { failsVerdict } from "../../src/core/findings/finding.js";
 import { HEURISTIC_LABEL, HeuristicProvider } from "../../src/llm/heuristic-provider.js";
 import { addedFile, modifiedFile } from "../fixtures/file-diff.js";
 import { SECRET_CASES } from "../fixtures/secrets.js";

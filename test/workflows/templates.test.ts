@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { loadBuiltinTemplates } from "../../src/builtin-templates.js";
-import { formatWorkflowError, parseWorkflow } from "../../src/core/parse-workflow.js";
-import { planWorkflow } from "../../src/core/plan.js";
-import type { WorkflowFile } from "../../src/core/workflow.schema.js";
+import { planWorkflow } from "../../src/core/run/plan.js";
+import { formatWorkflowError, parseWorkflow } from "../../src/core/workflow/parse-workflow.js";
+import type { WorkflowFile } from "../../src/core/workflow/workflow.schema.js";
 import { errorsOf, yaml } from "../core/workflow-text.js";
 
 const F = ".agents/workflow.yaml";

@@ -1,6 +1,6 @@
-import type { RunState } from "../../core/run-state.js";
-import type { SlashCommand } from "../../core/slash-command.js";
-import type { JobRepo } from "../../core/webhook-job.js";
+import type { RunState } from "../../core/run/run-state.js";
+import type { SlashCommand } from "../../core/webhooks/slash-command.js";
+import type { JobRepo } from "../../core/webhooks/webhook-job.js";
 import type { AppServices } from "../services.js";
 
 /** Who gave a command, where and how: a comment's or a button's. */

@@ -1,4 +1,4 @@
-import type { RunState } from "../../core/run-state.js";
+import type { RunState } from "../../core/run/run-state.js";
 import type { AppServices } from "../services.js";
 
 /**

@@ -1,4 +1,4 @@
-import { commandHelp, requiredPermission, type SlashCommand } from "../../core/slash-command.js";
+import { commandHelp, requiredPermission, type SlashCommand } from "../../core/webhooks/slash-command.js";
 import { canMaintain, canWrite, repoPermission } from "../permissions/repo-access.js";
 import { type CommandContext, commandText } from "./command-context.js";
 import { gateCommand } from "./gate-command.js";

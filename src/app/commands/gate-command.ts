@@ -1,7 +1,7 @@
-import { loginKey } from "../../core/gate-eligibility.js";
-import { indexPlan } from "../../core/plan-index.js";
-import { waitingGates } from "../../core/present.js";
-import type { RunState, StepState } from "../../core/run-state.js";
+import { loginKey } from "../../core/gates/gate-eligibility.js";
+import { waitingGates } from "../../core/present/present.js";
+import { indexPlan } from "../../core/run/plan-index.js";
+import type { RunState, StepState } from "../../core/run/run-state.js";
 import { evaluateWaitingGates } from "../gates/evaluate.js";
 import type { CommandContext } from "./command-context.js";
 import { notCountedText, nothingWaitsText, notWaitingText, unevaluableText } from "./gate-replies.js";

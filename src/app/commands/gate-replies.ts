@@ -1,7 +1,7 @@
-import type { GateSpec } from "../../core/gate-facts.js";
-import { noMentions } from "../../core/markdown-escape.js";
-import type { RunState } from "../../core/run-state.js";
-import type { Unevaluable } from "../../core/unevaluable.js";
+import type { GateSpec } from "../../core/gates/gate-facts.js";
+import type { Unevaluable } from "../../core/gates/unevaluable.js";
+import { noMentions } from "../../core/present/markdown-escape.js";
+import type { RunState } from "../../core/run/run-state.js";
 
 function requirement(gate: GateSpec): string {
   if (gate.from === "codeowners") return "write permission and owning one of the changed files (CODEOWNERS)";

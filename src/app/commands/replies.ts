@@ -1,4 +1,4 @@
-import type { JobRepo } from "../../core/webhook-job.js";
+import type { JobRepo } from "../../core/webhooks/webhook-job.js";
 import type { AppServices } from "../services.js";
 
 /**

@@ -1,6 +1,6 @@
-import { indexPlan } from "../../core/plan-index.js";
-import { type RunState, TERMINAL_RUN_STATES } from "../../core/run-state.js";
-import type { SlashCommand } from "../../core/slash-command.js";
+import { indexPlan } from "../../core/run/plan-index.js";
+import { type RunState, TERMINAL_RUN_STATES } from "../../core/run/run-state.js";
+import type { SlashCommand } from "../../core/webhooks/slash-command.js";
 import { startRunFromCommand } from "../runs/command.js";
 import type { CommandContext } from "./command-context.js";
 import { commandText } from "./command-context.js";

@@ -1,6 +1,6 @@
-import { noMentions } from "../../core/markdown-escape.js";
-import { stepsTable, waitingGates } from "../../core/present.js";
-import type { RunState } from "../../core/run-state.js";
+import { noMentions } from "../../core/present/markdown-escape.js";
+import { stepsTable, waitingGates } from "../../core/present/present.js";
+import type { RunState } from "../../core/run/run-state.js";
 
 /** `/agents status`: each current run's step table and its waiting gates with who can satisfy them. */
 export function statusText(runs: readonly RunState[]): string {

@@ -1,5 +1,5 @@
-import type { CheckRunLike, CommitStatusLike } from "../../core/checks-verdict.js";
-import type { RunState } from "../../core/run-state.js";
+import type { CheckRunLike, CommitStatusLike } from "../../core/gates/checks-verdict.js";
+import type { RunState } from "../../core/run/run-state.js";
 import type { AppServices, Octokit } from "../services.js";
 
 /**

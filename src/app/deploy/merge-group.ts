@@ -1,6 +1,6 @@
-import { OVERALL_CHECK_NAME, overallCheckRun } from "../../core/overall-check-run.js";
-import type { RunState } from "../../core/run-state.js";
-import type { JobRepo } from "../../core/webhook-job.js";
+import { OVERALL_CHECK_NAME, overallCheckRun } from "../../core/present/overall-check-run.js";
+import type { RunState } from "../../core/run/run-state.js";
+import type { JobRepo } from "../../core/webhooks/webhook-job.js";
 import { GitHubWriteUncertainError } from "../../github/errors.js";
 import type { AppServices, Octokit } from "../services.js";
 

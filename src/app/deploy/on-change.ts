@@ -1,5 +1,5 @@
-import type { RunCommand } from "../../core/run-event.js";
-import type { RunState } from "../../core/run-state.js";
+import type { RunCommand } from "../../core/run/run-event.js";
+import type { RunState } from "../../core/run/run-state.js";
 import { earlyDeploymentStatus, handleChecksChanged, handleDeploymentStatus } from "../jobs/deployments.js";
 import type { AppServices } from "../services.js";
 import { settleProtectionRequests } from "./protection.js";

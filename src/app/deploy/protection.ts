@@ -1,5 +1,9 @@
-import { deployStepsFor, type ProtectionVerdict, protectionVerdict } from "../../core/deploy-protection.js";
-import type { RunState } from "../../core/run-state.js";
+import {
+  deployStepsFor,
+  type ProtectionVerdict,
+  protectionVerdict,
+} from "../../core/gates/deploy-protection.js";
+import type { RunState } from "../../core/run/run-state.js";
 import type { ProtectionRequest } from "../../db/github-store.js";
 import type { AppServices } from "../services.js";
 

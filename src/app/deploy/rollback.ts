@@ -1,4 +1,4 @@
-import type { RunState } from "../../core/run-state.js";
+import type { RunState } from "../../core/run/run-state.js";
 import { GitHubWriteUncertainError } from "../../github/errors.js";
 import type { AppServices, Octokit } from "../services.js";
 import { createDeployment, type DeploymentLike, findDeployment, type RepoRef } from "./deployments-api.js";

@@ -1,4 +1,4 @@
-import type { RunState } from "../../core/run-state.js";
+import type { RunState } from "../../core/run/run-state.js";
 import { agentExecutor } from "../../engine/executors/agent-executor.js";
 import type { StepExecutor } from "../../engine/ports.js";
 import type { AppServices } from "../services.js";

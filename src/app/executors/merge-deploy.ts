@@ -1,5 +1,5 @@
-import { checksVerdict } from "../../core/checks-verdict.js";
-import type { GitHubFacts, RunState, StepOutput } from "../../core/run-state.js";
+import { checksVerdict } from "../../core/gates/checks-verdict.js";
+import type { GitHubFacts, RunState, StepOutput } from "../../core/run/run-state.js";
 import type { StepExecutor, StepResult } from "../../engine/ports.js";
 import { GitHubWriteUncertainError } from "../../github/errors.js";
 import { githubMessage, httpStatus } from "../../github/request-error.js";

@@ -1,5 +1,5 @@
-import { type CodeOwnersFile, parseCodeowners } from "../../core/codeowners.js";
-import type { RunState } from "../../core/run-state.js";
+import { type CodeOwnersFile, parseCodeowners } from "../../core/gates/codeowners.js";
+import type { RunState } from "../../core/run/run-state.js";
 import type { AppServices } from "../services.js";
 
 /** Where GitHub looks for CODEOWNERS, in its order: the first one found is the one used. */

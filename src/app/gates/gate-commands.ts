@@ -1,4 +1,4 @@
-import type { GateCommand } from "../../core/gate-facts.js";
+import type { GateCommand } from "../../core/gates/gate-facts.js";
 import type { AuditEntry } from "../../engine/ports.js";
 
 /** The audit reason of a gate that opened: `approved by review`, `approved by command` or both. */

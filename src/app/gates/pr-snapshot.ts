@@ -1,6 +1,6 @@
-import type { GateReview } from "../../core/gate-facts.js";
-import type { RunState } from "../../core/run-state.js";
-import { isBot } from "../../core/webhook-job.js";
+import type { GateReview } from "../../core/gates/gate-facts.js";
+import type { RunState } from "../../core/run/run-state.js";
+import { isBot } from "../../core/webhooks/webhook-job.js";
 import { recentPullRequest } from "../runs/github-subjects.js";
 import type { AppServices } from "../services.js";
 

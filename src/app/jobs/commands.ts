@@ -1,7 +1,7 @@
-import type { PhasePlan } from "../../core/plan.js";
-import { actionCommands } from "../../core/present.js";
-import { type RunState, TERMINAL_RUN_STATES } from "../../core/run-state.js";
-import { parseSlashCommands, type SlashCommand } from "../../core/slash-command.js";
+import { actionCommands } from "../../core/present/present.js";
+import type { PhasePlan } from "../../core/run/plan.js";
+import { type RunState, TERMINAL_RUN_STATES } from "../../core/run/run-state.js";
+import { parseSlashCommands, type SlashCommand } from "../../core/webhooks/slash-command.js";
 import { errorMessage } from "../../engine/error-message.js";
 import type { CommandContext } from "../commands/command-context.js";
 import { currentRuns } from "../commands/current-runs.js";

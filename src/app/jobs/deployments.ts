@@ -1,7 +1,7 @@
-import { checksVerdict } from "../../core/checks-verdict.js";
-import { deployStepsFor, protectionVerdict } from "../../core/deploy-protection.js";
-import { type RunState, TERMINAL_RUN_STATES } from "../../core/run-state.js";
-import type { Job } from "../../core/webhook-job.js";
+import { checksVerdict } from "../../core/gates/checks-verdict.js";
+import { deployStepsFor, protectionVerdict } from "../../core/gates/deploy-protection.js";
+import { type RunState, TERMINAL_RUN_STATES } from "../../core/run/run-state.js";
+import type { Job } from "../../core/webhooks/webhook-job.js";
 import { errorMessage } from "../../engine/error-message.js";
 import { readCommitChecks } from "../deploy/checks.js";
 import { groupPulls, groupVerdict, postGroupCheck } from "../deploy/merge-group.js";

@@ -1,4 +1,3 @@
-import type { JobHandler } from "../job-queue.js";
 import { handleCheckRunAction, handleCheckRunRerequested, handleComment, handleReview } from "./commands.js";
 import {
   handleChecksChanged,
@@ -6,6 +5,7 @@ import {
   handleMergeGroup,
   handleProtectionRule,
 } from "./deployments.js";
+import type { JobHandler } from "./job-queue.js";
 import { handleCheckSuiteRerequested, handleIssue, handlePullRequest } from "./pull-request.js";
 
 /** Routes a job to its handler: the only place that knows every job type. */

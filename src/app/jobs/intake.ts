@@ -1,7 +1,7 @@
 import type { Probot } from "probot";
-import { webhookJob } from "../core/webhook-job.js";
+import { webhookJob } from "../../core/webhooks/webhook-job.js";
+import type { AppServices } from "../services.js";
 import type { JobQueue } from "./job-queue.js";
-import type { AppServices } from "./services.js";
 
 /**
  * Every webhook: translate it into a job, record the delivery (its `X-GitHub-Delivery` id) with the job in one

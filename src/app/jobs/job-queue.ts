@@ -1,7 +1,7 @@
-import { type Job, jobKey } from "../core/webhook-job.js";
-import { errorMessage } from "../engine/error-message.js";
-import { withLogContext } from "../ops/log-context.js";
-import type { AppServices } from "./services.js";
+import { type Job, jobKey } from "../../core/webhooks/webhook-job.js";
+import { errorMessage } from "../../engine/error-message.js";
+import { withLogContext } from "../../engine/log-context.js";
+import type { AppServices } from "../services.js";
 
 /** Does one job; throws to have the failure logged (the job is then marked done: redoing it could post twice). */
 export type JobHandler = (services: AppServices, job: Job, deliveryId: string) => Promise<void>;

@@ -1,4 +1,4 @@
-import type { Job } from "../../core/webhook-job.js";
+import type { Job } from "../../core/webhooks/webhook-job.js";
 import type { AppServices } from "../services.js";
 
 /** The job of one type. */

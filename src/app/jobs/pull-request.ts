@@ -1,12 +1,12 @@
-import { WORKFLOW_FILE } from "../../core/parse-workflow.js";
+import type { RunState } from "../../core/run/run-state.js";
 import {
   issueWorkflowsToStart,
   type StartAction,
   workflowsToStart,
   workflowsUnlabeled,
-} from "../../core/pr-trigger.js";
-import type { RunState } from "../../core/run-state.js";
-import type { JobRepo } from "../../core/webhook-job.js";
+} from "../../core/webhooks/pr-trigger.js";
+import type { JobRepo } from "../../core/webhooks/webhook-job.js";
+import { WORKFLOW_FILE } from "../../core/workflow/parse-workflow.js";
 import { repoKey } from "../runs/command.js";
 import { loadWorkflowConfig } from "../runs/config.js";
 import { invalidConfigCheck, postConfigCheck } from "../runs/config-check.js";

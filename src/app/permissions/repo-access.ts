@@ -1,4 +1,4 @@
-import type { RepoPermission } from "../../core/gate-facts.js";
+import type { RepoPermission } from "../../core/gates/gate-facts.js";
 import { httpStatus } from "../../github/request-error.js";
 import type { AppServices } from "../services.js";
 import { TtlCache } from "./ttl-cache.js";

@@ -1,4 +1,4 @@
-import type { Finding } from "../../core/finding.js";
+import type { Finding } from "../../core/findings/finding.js";
 import {
   ANNOTATIONS_PER_REQUEST,
   type CheckAnnotation,
@@ -10,7 +10,7 @@ import {
   type SiblingRun,
   stepFindings,
   toAnnotation,
-} from "../../core/present.js";
+} from "../../core/present/present.js";
 import type { Effect } from "../../db/github-store.js";
 import { findOrCreate } from "./ledger-write.js";
 import { payloadHash } from "./payload-hash.js";

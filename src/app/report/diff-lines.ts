@@ -1,4 +1,4 @@
-import type { FileDiff } from "../../core/diff.js";
+import type { FileDiff } from "../../core/diff/diff.js";
 
 /**
  * The new-side line numbers each file's hunks show (added and context lines): the lines GitHub accepts an

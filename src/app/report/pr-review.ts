@@ -1,6 +1,6 @@
-import type { PhasePlan } from "../../core/plan.js";
-import { fingerprintsIn, type ReviewPayload, reviewPayload } from "../../core/present.js";
-import { isTerminal } from "../../core/run-state.js";
+import { fingerprintsIn, type ReviewPayload, reviewPayload } from "../../core/present/present.js";
+import type { PhasePlan } from "../../core/run/plan.js";
+import { isTerminal } from "../../core/run/run-state.js";
 import { GitHubWriteUncertainError } from "../../github/errors.js";
 import { httpStatus } from "../../github/request-error.js";
 import { prFiles } from "../runs/pr-files.js";

@@ -1,4 +1,4 @@
-import type { RunState } from "../../core/run-state.js";
+import type { RunState } from "../../core/run/run-state.js";
 import type { AppServices, Octokit } from "../services.js";
 
 /** What one reporting pass over a run needs: the run as last stored, its repository and a client for it. */

@@ -1,6 +1,6 @@
-import { OVERALL_CHECK_NAME, overallCheckRun } from "../../core/present.js";
-import type { RunCommand } from "../../core/run-event.js";
-import { type RunState, type RunStatus, TERMINAL_RUN_STATES } from "../../core/run-state.js";
+import { OVERALL_CHECK_NAME, overallCheckRun } from "../../core/present/present.js";
+import type { RunCommand } from "../../core/run/run-event.js";
+import { type RunState, type RunStatus, TERMINAL_RUN_STATES } from "../../core/run/run-state.js";
 import type { AppServices } from "../services.js";
 import { syncCheckRuns } from "./check-runs.js";
 import { syncReviews } from "./pr-review.js";

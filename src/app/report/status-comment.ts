@@ -1,7 +1,7 @@
-import { cellText, codeSpan } from "../../core/markdown-escape.js";
-import { markdownLink } from "../../core/phase-check-run.js";
-import { stepsTable, waitingGates } from "../../core/present.js";
-import { isTerminal, type RunState, TERMINAL_RUN_STATES } from "../../core/run-state.js";
+import { cellText, codeSpan } from "../../core/present/markdown-escape.js";
+import { markdownLink } from "../../core/present/phase-check-run.js";
+import { stepsTable, waitingGates } from "../../core/present/present.js";
+import { isTerminal, type RunState, TERMINAL_RUN_STATES } from "../../core/run/run-state.js";
 import { createComment, findComment, updateComment } from "./issue-comments.js";
 import { findOrCreate } from "./ledger-write.js";
 import { payloadHash } from "./payload-hash.js";

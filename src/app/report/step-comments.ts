@@ -1,6 +1,6 @@
-import { blockText, cellText, codeSpan } from "../../core/markdown-escape.js";
-import type { StepPlan } from "../../core/plan.js";
-import type { RunState } from "../../core/run-state.js";
+import { blockText, cellText, codeSpan } from "../../core/present/markdown-escape.js";
+import type { StepPlan } from "../../core/run/plan.js";
+import type { RunState } from "../../core/run/run-state.js";
 import { createComment, findComment } from "./issue-comments.js";
 import { findOrCreate } from "./ledger-write.js";
 import type { ReportContext } from "./report-context.js";

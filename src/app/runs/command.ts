@@ -1,7 +1,7 @@
-import { WORKFLOW_FILE } from "../../core/parse-workflow.js";
-import { onIssues, onPullRequest } from "../../core/pr-trigger.js";
-import type { JobRepo } from "../../core/webhook-job.js";
-import type { WorkflowFile } from "../../core/workflow.schema.js";
+import { onIssues, onPullRequest } from "../../core/webhooks/pr-trigger.js";
+import type { JobRepo } from "../../core/webhooks/webhook-job.js";
+import { WORKFLOW_FILE } from "../../core/workflow/parse-workflow.js";
+import type { WorkflowFile } from "../../core/workflow/workflow.schema.js";
 import type { AppServices } from "../services.js";
 import { loadWorkflowConfig } from "./config.js";
 import { invalidConfigCheck, postConfigCheck } from "./config-check.js";

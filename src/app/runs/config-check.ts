@@ -1,5 +1,9 @@
-import { formatWorkflowError, WORKFLOW_FILE, type WorkflowError } from "../../core/parse-workflow.js";
-import type { JobRepo } from "../../core/webhook-job.js";
+import type { JobRepo } from "../../core/webhooks/webhook-job.js";
+import {
+  formatWorkflowError,
+  WORKFLOW_FILE,
+  type WorkflowError,
+} from "../../core/workflow/parse-workflow.js";
 import { GitHubWriteUncertainError } from "../../github/errors.js";
 import type { AppServices } from "../services.js";
 

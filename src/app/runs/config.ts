@@ -1,6 +1,6 @@
-import { parseWorkflow, WORKFLOW_FILE, type WorkflowError } from "../../core/parse-workflow.js";
-import type { JobRepo } from "../../core/webhook-job.js";
-import type { WorkflowFile } from "../../core/workflow.schema.js";
+import type { JobRepo } from "../../core/webhooks/webhook-job.js";
+import { parseWorkflow, WORKFLOW_FILE, type WorkflowError } from "../../core/workflow/parse-workflow.js";
+import type { WorkflowFile } from "../../core/workflow/workflow.schema.js";
 import type { AppServices } from "../services.js";
 
 /** The repository's `.agents/workflow.yaml` from its default branch, parsed. */

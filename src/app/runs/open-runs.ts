@@ -1,5 +1,5 @@
-import { type RunState, TERMINAL_RUN_STATES } from "../../core/run-state.js";
-import type { JobRepo } from "../../core/webhook-job.js";
+import { type RunState, TERMINAL_RUN_STATES } from "../../core/run/run-state.js";
+import type { JobRepo } from "../../core/webhooks/webhook-job.js";
 import type { AppServices } from "../services.js";
 
 /** Every run of a PR or issue, newest first. */

@@ -1,6 +1,6 @@
-import { formatWorkflowError, parseWorkflow } from "../../core/parse-workflow.js";
-import { planWorkflow, type RunPlan } from "../../core/plan.js";
-import type { WorkflowDef, WorkflowFile } from "../../core/workflow.schema.js";
+import { planWorkflow, type RunPlan } from "../../core/run/plan.js";
+import { formatWorkflowError, parseWorkflow } from "../../core/workflow/parse-workflow.js";
+import type { WorkflowDef, WorkflowFile } from "../../core/workflow/workflow.schema.js";
 import type { AppServices } from "../services.js";
 
 /** A workflow to run: from the repository's file, or a built-in template. */

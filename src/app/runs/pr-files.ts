@@ -1,6 +1,6 @@
-import type { FileDiff } from "../../core/diff.js";
-import { parseUnifiedDiff } from "../../core/parse-unified-diff.js";
-import type { RunState } from "../../core/run-state.js";
+import type { FileDiff } from "../../core/diff/diff.js";
+import { parseUnifiedDiff } from "../../core/diff/parse-unified-diff.js";
+import type { RunState } from "../../core/run/run-state.js";
 import type { AppServices } from "../services.js";
 
 /** Which PR's files at which head SHA. */

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { FileDiff } from "../../core/diff.js";
-import type { RunPlan } from "../../core/plan.js";
-import { newRunState, type RunFacts, type RunState } from "../../core/run-state.js";
-import type { JobRepo } from "../../core/webhook-job.js";
+import type { FileDiff } from "../../core/diff/diff.js";
+import type { RunPlan } from "../../core/run/plan.js";
+import { newRunState, type RunFacts, type RunState } from "../../core/run/run-state.js";
+import type { JobRepo } from "../../core/webhooks/webhook-job.js";
 import type { AppServices } from "../services.js";
 import type { IssueView, PullRequestView } from "./github-subjects.js";
 import { changedPaths } from "./pr-files.js";

@@ -1,6 +1,6 @@
-import type { FileDiff } from "../../core/diff.js";
-import { WORKFLOW_FILE } from "../../core/parse-workflow.js";
-import type { JobRepo } from "../../core/webhook-job.js";
+import type { FileDiff } from "../../core/diff/diff.js";
+import type { JobRepo } from "../../core/webhooks/webhook-job.js";
+import { WORKFLOW_FILE } from "../../core/workflow/parse-workflow.js";
 import type { AppServices } from "../services.js";
 import { parseConfig, readWorkflowText } from "./config.js";
 import { postConfigCheck, workflowFileCheck } from "./config-check.js";

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { toMermaid } from "../../core/mermaid.js";
+import { toMermaid } from "../../core/present/mermaid.js";
 import { chooseWorkflow, DEFAULT_WORKFLOW_PATH, loadWorkflowFile } from "../load-workflow.js";
 import type { Io } from "../output.js";
 

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { formatDuration } from "../../core/duration.js";
-import { parseUnifiedDiff } from "../../core/parse-unified-diff.js";
-import type { RunFacts, RunState } from "../../core/run-state.js";
-import { newRunState } from "../../core/run-state.js";
+import { parseUnifiedDiff } from "../../core/diff/parse-unified-diff.js";
+import type { RunFacts, RunState } from "../../core/run/run-state.js";
+import { newRunState } from "../../core/run/run-state.js";
+import { formatDuration } from "../../core/workflow/duration.js";
 import { openAgentCache } from "../../db/open-agent-cache.js";
 import { Engine } from "../../engine/engine.js";
 import { agentExecutor } from "../../engine/executors/agent-executor.js";

@@ -1,4 +1,4 @@
-import { formatDuration } from "../../core/duration.js";
+import { formatDuration } from "../../core/workflow/duration.js";
 import { UsageError } from "../load-workflow.js";
 import { gitDir } from "../local-git.js";
 import { openStore } from "../open-store.js";

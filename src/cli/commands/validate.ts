@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { planWorkflow } from "../../core/plan.js";
+import { planWorkflow } from "../../core/run/plan.js";
 import { DEFAULT_WORKFLOW_PATH, loadWorkflowFile, UsageError } from "../load-workflow.js";
 import { type Io, paint } from "../output.js";
 

@@ -1,6 +1,6 @@
+import type { Finding } from "../findings/finding.js";
 import type { DiffLine, FileDiff, Hunk } from "./diff.js";
 import { DOC_EXTENSIONS, extensionOf } from "./file-kinds.js";
-import type { Finding } from "./finding.js";
 import { type HiddenKind, stripCommentsInLine, stripHiddenChars } from "./hidden-text.js";
 
 /** Where hidden text was found: a file (or `pull request title`…) and up to `MAX_LINES` of its lines. */

@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from "./workflow.schema.js";
+import { SEVERITIES, type Severity } from "../workflow/workflow.schema.js";
 
 /** One problem an agent step found. `line` is on the new side of the diff; null when it is about the file. */
 export interface Finding {

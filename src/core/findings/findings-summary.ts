@@ -1,5 +1,5 @@
+import { SEVERITIES } from "../workflow/workflow.schema.js";
 import type { Finding } from "./finding.js";
-import { SEVERITIES } from "./workflow.schema.js";
 
 /**
  * Counts findings by severity, worst first.

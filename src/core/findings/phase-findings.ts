@@ -1,5 +1,5 @@
+import type { RunState } from "../run/run-state.js";
 import type { Finding } from "./finding.js";
-import type { RunState } from "./run-state.js";
 
 /** Every finding of these steps (default: the whole run) in step order, as each step's output holds it. */
 export function stepFindings(run: RunState, stepIds?: readonly string[]): Finding[] {

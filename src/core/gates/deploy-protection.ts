@@ -1,5 +1,5 @@
-import { indexPlan } from "./plan-index.js";
-import type { RunState, StepState } from "./run-state.js";
+import { indexPlan } from "../run/plan-index.js";
+import type { RunState, StepState } from "../run/run-state.js";
 
 /** What a deployment protection rule answers for one environment, from a run's state. */
 export type ProtectionVerdict =

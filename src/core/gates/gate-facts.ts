@@ -1,5 +1,5 @@
+import type { StepPlan } from "../run/plan.js";
 import type { CodeOwnersFile } from "./codeowners.js";
-import type { StepPlan } from "./plan.js";
 
 /** What an approval step asks for, from its plan, plus when it started waiting. */
 export interface GateSpec {

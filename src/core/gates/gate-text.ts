@@ -1,6 +1,6 @@
-import type { StepPlan } from "./plan.js";
-import { indexPlan } from "./plan-index.js";
-import type { RunState } from "./run-state.js";
+import type { StepPlan } from "../run/plan.js";
+import { indexPlan } from "../run/plan-index.js";
+import type { RunState } from "../run/run-state.js";
 
 /**
  * Who can satisfy an approval step, from its `with.from` (validated logins and `@org/team`s, so shown as

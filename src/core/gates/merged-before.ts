@@ -1,5 +1,5 @@
-import { indexPlan } from "./plan-index.js";
-import type { RunState } from "./run-state.js";
+import { indexPlan } from "../run/plan-index.js";
+import type { RunState } from "../run/run-state.js";
 
 /**
  * When the merge a step comes after was made: the latest finish of a succeeded `merge` step among the step's needs

@@ -1,5 +1,5 @@
-import type { Finding } from "./finding.js";
-import { stripHiddenChars } from "./hidden-text.js";
+import { stripHiddenChars } from "../diff/hidden-text.js";
+import type { Finding } from "../findings/finding.js";
 import { clip } from "./markdown-escape.js";
 
 /** One check-run annotation, as GitHub's API takes it. Annotations are plain text: nothing is rendered. */

@@ -1,9 +1,9 @@
+import type { WaitingGate } from "../gates/gate-text.js";
+import type { PhasePlan } from "../run/plan.js";
+import type { RunState } from "../run/run-state.js";
+import type { SlashCommand } from "../webhooks/slash-command.js";
 import type { CheckRunAction } from "./check-run.js";
-import type { WaitingGate } from "./gate-text.js";
 import { clip } from "./markdown-escape.js";
-import type { PhasePlan } from "./plan.js";
-import type { RunState } from "./run-state.js";
-import type { SlashCommand } from "./slash-command.js";
 
 /** GitHub's limits on check-run buttons. */
 export const ACTION_LIMITS = { count: 3, label: 20, description: 40, identifier: 20 } as const;

@@ -1,8 +1,8 @@
 import type { z } from "zod";
-import { describeType, describeValue, expectedOneOf, quote } from "./describe-value.js";
-import { contextOf, type DataAt, formatKeyPath, inContext } from "./error-context.js";
-import type { Problem, WorkflowPath } from "./workflow-error.js";
-import { allowedKeysAt } from "./zod-schema-at.js";
+import { describeType, describeValue, expectedOneOf, quote } from "../workflow/describe-value.js";
+import { contextOf, type DataAt, formatKeyPath, inContext } from "../workflow/error-context.js";
+import type { Problem, WorkflowPath } from "../workflow/workflow-error.js";
+import { allowedKeysAt } from "../workflow/zod-schema-at.js";
 
 type Issue = z.core.$ZodIssue;
 

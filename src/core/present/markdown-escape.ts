@@ -1,4 +1,4 @@
-import { stripHiddenChars } from "./hidden-text.js";
+import { stripHiddenChars } from "../diff/hidden-text.js";
 
 /**
  * Escaping of model- and user-provided text before GitHub renders it. Mentions get a zero-width space after the

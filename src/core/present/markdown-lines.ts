@@ -1,4 +1,4 @@
-import { stripCommentsInLine } from "./hidden-text.js";
+import { stripCommentsInLine } from "../diff/hidden-text.js";
 
 const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 

@@ -1,4 +1,4 @@
-import type { RunPlan } from "./plan.js";
+import type { RunPlan } from "../run/plan.js";
 
 const KIND_SHAPE: Record<string, (id: string, label: string) => string> = {
   approval: (id, label) => `${id}{{"${label}"}}`,

@@ -1,11 +1,11 @@
+import { waitingGates } from "../gates/gate-text.js";
+import { type PhaseStatus, phaseStatus } from "../run/phase-status.js";
+import type { PhasePlan, RunPlan } from "../run/plan.js";
+import { indexPlan } from "../run/plan-index.js";
+import type { RunState } from "../run/run-state.js";
 import { type CheckRunView, fitMarkdown, plainTitle } from "./check-run.js";
-import { waitingGates } from "./gate-text.js";
 import { cellText, codeSpan } from "./markdown-escape.js";
 import { markdownLink, type PresentOptions } from "./phase-check-run.js";
-import { type PhaseStatus, phaseStatus } from "./phase-status.js";
-import type { PhasePlan, RunPlan } from "./plan.js";
-import { indexPlan } from "./plan-index.js";
-import type { RunState } from "./run-state.js";
 
 /** The name of the check run a repository marks required. */
 export const OVERALL_CHECK_NAME = "agents";

@@ -1,12 +1,12 @@
+import { findingsSummary } from "../findings/findings-summary.js";
+import { providersOf, stepFindings } from "../findings/phase-findings.js";
+import { type WaitingGate, waitingGates } from "../gates/gate-text.js";
+import { type PhaseStatus, phaseStatus } from "../run/phase-status.js";
+import type { PhasePlan } from "../run/plan.js";
+import type { RunState, StepState } from "../run/run-state.js";
 import { phaseActions } from "./check-actions.js";
 import { type CheckRunView, fitMarkdown, plainTitle } from "./check-run.js";
-import { findingsSummary } from "./findings-summary.js";
-import { type WaitingGate, waitingGates } from "./gate-text.js";
 import { blockText, cellText, codeSpan } from "./markdown-escape.js";
-import { providersOf, stepFindings } from "./phase-findings.js";
-import { type PhaseStatus, phaseStatus } from "./phase-status.js";
-import type { PhasePlan } from "./plan.js";
-import type { RunState, StepState } from "./run-state.js";
 import { stepsTable } from "./steps-markdown.js";
 
 /** Options of the check-run renderers. */

@@ -5,6 +5,14 @@
  */
 
 export {
+  type Fingerprint,
+  findingFingerprint,
+  fingerprintMarker,
+  fingerprintsIn,
+} from "../findings/finding-fingerprint.js";
+export { providersOf, stepFindings } from "../findings/phase-findings.js";
+export { gateApprovers, type WaitingGate, waitingGates } from "../gates/gate-text.js";
+export {
   ANNOTATIONS_PER_REQUEST,
   annotationBatches,
   type CheckAnnotation,
@@ -13,13 +21,6 @@ export {
 export { actionCommands, phaseActions } from "./check-actions.js";
 export type { CheckConclusion, CheckRunAction, CheckRunView } from "./check-run.js";
 export {
-  type Fingerprint,
-  findingFingerprint,
-  fingerprintMarker,
-  fingerprintsIn,
-} from "./finding-fingerprint.js";
-export { gateApprovers, type WaitingGate, waitingGates } from "./gate-text.js";
-export {
   combineOverall,
   gatingScope,
   OVERALL_CHECK_NAME,
@@ -27,7 +28,6 @@ export {
   type SiblingRun,
 } from "./overall-check-run.js";
 export { type PresentOptions, phaseCheckRun } from "./phase-check-run.js";
-export { providersOf, stepFindings } from "./phase-findings.js";
 export {
   INLINE_COMMENTS_MAX,
   REVIEW_BODY_MAX,

@@ -1,11 +1,11 @@
-import { type Finding, failsVerdict } from "./finding.js";
-import { type Fingerprint, findingFingerprint, fingerprintMarker } from "./finding-fingerprint.js";
-import { findingsSummary } from "./findings-summary.js";
+import { type Finding, failsVerdict } from "../findings/finding.js";
+import { type Fingerprint, findingFingerprint, fingerprintMarker } from "../findings/finding-fingerprint.js";
+import { findingsSummary } from "../findings/findings-summary.js";
+import { providersOf } from "../findings/phase-findings.js";
+import type { PhasePlan } from "../run/plan.js";
+import { indexPlan } from "../run/plan-index.js";
+import { isTerminal, type RunState } from "../run/run-state.js";
 import { blockText, cellText, codeSpan } from "./markdown-escape.js";
-import { providersOf } from "./phase-findings.js";
-import type { PhasePlan } from "./plan.js";
-import { indexPlan } from "./plan-index.js";
-import { isTerminal, type RunState } from "./run-state.js";
 
 /** The review events the app may submit. There is no `APPROVE`: only humans approve. */
 export type ReviewEvent = "COMMENT" | "REQUEST_CHANGES";

@@ -1,8 +1,8 @@
-import { formatDuration } from "./duration.js";
+import type { StepPlan } from "../run/plan.js";
+import { indexPlan } from "../run/plan-index.js";
+import type { RunState, StepState } from "../run/run-state.js";
+import { formatDuration } from "../workflow/duration.js";
 import { cellText, codeSpan } from "./markdown-escape.js";
-import type { StepPlan } from "./plan.js";
-import { indexPlan } from "./plan-index.js";
-import type { RunState, StepState } from "./run-state.js";
 
 /** 12345 → "12,345", the same on every machine (no locale). */
 export function groupDigits(n: number): string {

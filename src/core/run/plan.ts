@@ -1,4 +1,4 @@
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../workflow/duration.js";
 import {
   AGENT_KINDS,
   DEFAULTS,
@@ -7,7 +7,7 @@ import {
   type StepKind,
   type WorkflowDef,
   type WorkflowFile,
-} from "./workflow.schema.js";
+} from "../workflow/workflow.schema.js";
 
 /** A step as the engine runs it: defaults applied, dependencies made explicit. */
 export interface StepPlan {

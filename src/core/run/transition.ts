@@ -1,4 +1,5 @@
-import { formatDuration } from "./duration.js";
+import { formatDuration } from "../workflow/duration.js";
+import { PR_ONLY_KINDS } from "../workflow/workflow.schema.js";
 import type { StepPlan } from "./plan.js";
 import { indexPlan, type PlanIndex } from "./plan-index.js";
 import type { RunCommand, RunEvent, Transition } from "./run-event.js";
@@ -11,7 +12,6 @@ import {
 } from "./run-state.js";
 import type { StepTable } from "./step-table.js";
 import { whenMismatch } from "./when.js";
-import { PR_ONLY_KINDS } from "./workflow.schema.js";
 
 export interface TransitionOptions {
   /** First retry waits this long; each further retry doubles it. */

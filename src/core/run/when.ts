@@ -1,6 +1,6 @@
 import picomatch from "picomatch";
+import type { Step } from "../workflow/workflow.schema.js";
 import type { RunFacts } from "./run-state.js";
-import type { Step } from "./workflow.schema.js";
 
 type When = NonNullable<Step["when"]>;
 

@@ -1,4 +1,4 @@
-import type { DiffLine, FileDiff, Hunk } from "./diff.js";
+import type { DiffLine, FileDiff, Hunk } from "../diff/diff.js";
 import { scanSecrets } from "./secret-scan.js";
 
 /** What replaces a line that may hold a credential, in what a model reads. */

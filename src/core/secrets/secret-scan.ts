@@ -1,6 +1,6 @@
-import type { DiffLine, FileDiff } from "./diff.js";
+import type { DiffLine, FileDiff } from "../diff/diff.js";
+import type { Finding } from "../findings/finding.js";
 import { shannonEntropy } from "./entropy.js";
-import type { Finding } from "./finding.js";
 import { isPlaceholder } from "./secret-placeholder.js";
 import { SECRET_RULES, type SecretRule } from "./secret-rules.js";
 

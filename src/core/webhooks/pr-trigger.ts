@@ -1,5 +1,5 @@
-import { matchesAnyGlob } from "./when.js";
-import type { WorkflowDef, WorkflowFile } from "./workflow.schema.js";
+import { matchesAnyGlob } from "../run/when.js";
+import type { WorkflowDef, WorkflowFile } from "../workflow/workflow.schema.js";
 
 /** What the trigger filters of a workflow read about a pull request, as GitHub reports it now. */
 export interface PullRequestSubject {

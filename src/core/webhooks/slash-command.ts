@@ -1,5 +1,5 @@
-import { stripHiddenChars } from "./hidden-text.js";
-import { plainLines } from "./markdown-lines.js";
+import { stripHiddenChars } from "../diff/hidden-text.js";
+import { plainLines } from "../present/markdown-lines.js";
 
 /**
  * One command of a comment. `step`/`target` are null when not given; `reason` is the rest of the line.

@@ -1,4 +1,4 @@
-import { findCycle } from "./dag.js";
+import { findCycle } from "../run/dag.js";
 import type { WorkflowDef } from "./workflow.schema.js";
 import type { Problem } from "./workflow-error.js";
 

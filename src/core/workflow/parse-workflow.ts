@@ -1,8 +1,8 @@
 import { type Document, LineCounter } from "yaml";
+import { issueToProblems } from "../present/issue-message.js";
 import { checkWorkflow } from "./check-workflow.js";
 import { quote } from "./describe-value.js";
 import { dataReader } from "./error-context.js";
-import { issueToProblems } from "./issue-message.js";
 import { type LoadedTemplate, mergeTemplates, type TemplateMerge } from "./merge-template.js";
 import { type ReadProblem, readYaml } from "./read-yaml.js";
 import { WorkflowFile } from "./workflow.schema.js";

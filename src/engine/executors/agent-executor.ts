@@ -1,5 +1,5 @@
-import { diffText } from "../../core/diff-text.js";
-import type { RunState } from "../../core/run-state.js";
+import { diffText } from "../../core/diff/diff-text.js";
+import type { RunState } from "../../core/run/run-state.js";
 import { errorMessage } from "../error-message.js";
 import type { AgentCache, AgentProvider, AgentRequest, StepExecutor, StepResult } from "../ports.js";
 import { RunResources } from "../run-resources.js";

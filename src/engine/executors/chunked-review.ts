@@ -1,6 +1,6 @@
-import type { FileDiff } from "../../core/diff.js";
-import { orderForReview } from "../../core/review-order.js";
-import { skipReason } from "../../core/skip-files.js";
+import type { FileDiff } from "../../core/diff/diff.js";
+import { orderForReview } from "../../core/diff/review-order.js";
+import { skipReason } from "../../core/diff/skip-files.js";
 import type { AgentCache, AgentProvider, AgentRequest, TokenMeter } from "../ports.js";
 import type { RunShare } from "../run-resources.js";
 import { failure } from "./failed-call.js";

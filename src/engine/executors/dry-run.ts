@@ -1,5 +1,5 @@
-import type { StepPlan } from "../../core/plan.js";
-import type { RunState } from "../../core/run-state.js";
+import type { StepPlan } from "../../core/run/plan.js";
+import type { RunState } from "../../core/run/run-state.js";
 import type { StepExecutor } from "../ports.js";
 
 function plural(n: number, word: string): string {

@@ -1,8 +1,8 @@
-import type { FileDiff } from "../../core/diff.js";
-import type { Finding } from "../../core/finding.js";
-import { cleanUntrustedText } from "../../core/hidden-text.js";
-import { redactSecretLines, redactSecretText } from "../../core/redact-secrets.js";
-import { type HiddenNote, hiddenTextFindings, sanitizeFile } from "../../core/sanitize-diff.js";
+import type { FileDiff } from "../../core/diff/diff.js";
+import { cleanUntrustedText } from "../../core/diff/hidden-text.js";
+import { type HiddenNote, hiddenTextFindings, sanitizeFile } from "../../core/diff/sanitize-diff.js";
+import type { Finding } from "../../core/findings/finding.js";
+import { redactSecretLines, redactSecretText } from "../../core/secrets/redact-secrets.js";
 
 /** What an agent step reads: the changed files, and the PR's or issue's title and body. */
 export interface AgentInputs {

@@ -1,7 +1,7 @@
-import type { FileDiff } from "../../core/diff.js";
-import type { Finding } from "../../core/finding.js";
-import { type Chunk, packChunks } from "../../core/pack-chunks.js";
-import { pieceLines, splitFile } from "../../core/split-diff.js";
+import type { FileDiff } from "../../core/diff/diff.js";
+import { type Chunk, packChunks } from "../../core/diff/pack-chunks.js";
+import { pieceLines, splitFile } from "../../core/diff/split-diff.js";
+import type { Finding } from "../../core/findings/finding.js";
 import { type CacheScope, fileCacheKey } from "../cache-key.js";
 import type {
   AgentCache,

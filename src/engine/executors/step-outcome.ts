@@ -1,9 +1,9 @@
-import type { FileDiff } from "../../core/diff.js";
-import { type Finding, failsVerdict, severityRank, sortFindings } from "../../core/finding.js";
-import { findingsSummary } from "../../core/findings-summary.js";
-import type { StepPlan } from "../../core/plan.js";
-import type { StepOutput } from "../../core/run-state.js";
-import { scanSecrets } from "../../core/secret-scan.js";
+import type { FileDiff } from "../../core/diff/diff.js";
+import { type Finding, failsVerdict, severityRank, sortFindings } from "../../core/findings/finding.js";
+import { findingsSummary } from "../../core/findings/findings-summary.js";
+import type { StepPlan } from "../../core/run/plan.js";
+import type { StepOutput } from "../../core/run/run-state.js";
+import { scanSecrets } from "../../core/secrets/secret-scan.js";
 import type { AgentReply, AgentRequest, CallRecord, StepResult } from "../ports.js";
 import { hiddenSentence, type PreparedInputs } from "./prepare-inputs.js";
 

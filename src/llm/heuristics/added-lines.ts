@@ -1,4 +1,4 @@
-import type { FileDiff } from "../../core/diff.js";
+import type { FileDiff } from "../../core/diff/diff.js";
 
 /** An added line with its new-side number. */
 export interface AddedLine {

@@ -1,6 +1,6 @@
-import type { FileDiff } from "../../core/diff.js";
-import { extensionOf, isCliFile, isTestFile } from "../../core/file-kinds.js";
-import type { Finding } from "../../core/finding.js";
+import type { FileDiff } from "../../core/diff/diff.js";
+import { extensionOf, isCliFile, isTestFile } from "../../core/diff/file-kinds.js";
+import type { Finding } from "../../core/findings/finding.js";
 import { addedLines, isCommentLine } from "./added-lines.js";
 
 interface DebugPattern {

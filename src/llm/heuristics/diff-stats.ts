@@ -1,4 +1,4 @@
-import type { FileDiff } from "../../core/diff.js";
+import type { FileDiff } from "../../core/diff/diff.js";
 
 /** How many files an `agent` step's stand-in answer lists before it says "and N more". */
 const LISTED_FILES = 50;

@@ -1,5 +1,5 @@
-import type { FileDiff } from "../../core/diff.js";
-import type { Finding } from "../../core/finding.js";
+import type { FileDiff } from "../../core/diff/diff.js";
+import type { Finding } from "../../core/findings/finding.js";
 import { addedLines } from "./added-lines.js";
 
 /** Above this many added lines a file is hard to review as one change. */

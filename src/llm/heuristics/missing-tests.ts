@@ -1,13 +1,13 @@
-import type { FileDiff } from "../../core/diff.js";
+import type { FileDiff } from "../../core/diff/diff.js";
 import {
   extensionOf,
   isTestFile,
   SOURCE_EXTENSIONS,
   sourceStems,
   testedStem,
-} from "../../core/file-kinds.js";
-import type { Finding } from "../../core/finding.js";
-import { skipReason } from "../../core/skip-files.js";
+} from "../../core/diff/file-kinds.js";
+import { skipReason } from "../../core/diff/skip-files.js";
+import type { Finding } from "../../core/findings/finding.js";
 import { addedLines } from "./added-lines.js";
 
 /** Source that conventionally has no unit test of its own: type declarations, configs, docs, fixtures. */

@@ -1,6 +1,6 @@
-import type { FileDiff } from "../../core/diff.js";
-import { DOC_EXTENSIONS, extensionOf } from "../../core/file-kinds.js";
-import type { Finding } from "../../core/finding.js";
+import type { FileDiff } from "../../core/diff/diff.js";
+import { DOC_EXTENSIONS, extensionOf } from "../../core/diff/file-kinds.js";
+import type { Finding } from "../../core/findings/finding.js";
 import { addedLines } from "./added-lines.js";
 
 const MARKER = /\b(TODO|FIXME|XXX|HACK)\b/;

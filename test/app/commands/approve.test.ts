@@ -16,8 +16,8 @@ import {
   problems,
   stepOf,
   waitingRun,
-} from "./gates-fixture.js";
-import type { AppHarness } from "./harness.js";
+} from "../gates-fixture.js";
+import type { AppHarness } from "../harness.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

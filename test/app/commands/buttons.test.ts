@@ -15,8 +15,8 @@ import {
   problems,
   stepOf,
   waitingRun,
-} from "./gates-fixture.js";
-import { APP_ID, type AppHarness, example } from "./harness.js";
+} from "../gates-fixture.js";
+import { APP_ID, type AppHarness, example } from "../harness.js";
 
 let h: AppHarness | undefined;
 let clock: Clock;

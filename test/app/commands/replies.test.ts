@@ -1,15 +1,15 @@
 import { describe, expect, test } from "vitest";
-import { commandText } from "../../src/app/commands/command-context.js";
+import { commandText } from "../../../src/app/commands/command-context.js";
 import {
   cancelledText,
   notCountedText,
   nothingWaitsText,
   notWaitingText,
   unevaluableText,
-} from "../../src/app/commands/gate-replies.js";
-import { gateSpec } from "../../src/core/gate-facts.js";
-import type { RunState } from "../../src/core/run-state.js";
-import { planOf, queuedRun } from "../core/helpers.js";
+} from "../../../src/app/commands/gate-replies.js";
+import { gateSpec } from "../../../src/core/gates/gate-facts.js";
+import type { RunState } from "../../../src/core/run/run-state.js";
+import { planOf, queuedRun } from "../../core/helpers.js";
 
 const Z = "\u200b";
 const gate = (w: Record<string, unknown>) => gateSpec({ id: "prod-approval", with: w }, 0);

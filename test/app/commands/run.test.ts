@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { commandHelp } from "../../src/core/slash-command.js";
+import { commandHelp } from "../../../src/core/webhooks/slash-command.js";
 import {
   auditOf,
   boot,
@@ -15,8 +15,8 @@ import {
   problems,
   stepOf,
   waitingRun,
-} from "./gates-fixture.js";
-import { API, type AppHarness, R } from "./harness.js";
+} from "../gates-fixture.js";
+import { API, type AppHarness, R } from "../harness.js";
 
 let h: AppHarness | undefined;
 let clock: Clock;

@@ -1,10 +1,10 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { withChecks } from "../../src/app/executors/merge-deploy.js";
-import { newRunState } from "../../src/core/run-state.js";
-import { planOf } from "../core/helpers.js";
-import { answerOtherParts, createRun, HEAD, load, prFacts } from "./deploy-fixtures.js";
-import { API, type AppHarness, example, R, startApp } from "./harness.js";
+import { withChecks } from "../../../src/app/executors/merge-deploy.js";
+import { newRunState } from "../../../src/core/run/run-state.js";
+import { planOf } from "../../core/helpers.js";
+import { answerOtherParts, createRun, HEAD, load, prFacts } from "../deploy-fixtures.js";
+import { API, type AppHarness, example, R, startApp } from "../harness.js";
 
 const harnesses: AppHarness[] = [];
 afterEach(async () => {

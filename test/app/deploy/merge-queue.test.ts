@@ -1,8 +1,8 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { planOf } from "../core/helpers.js";
-import { answerOtherParts, approve, createRun } from "./deploy-fixtures.js";
-import { API, type AppHarness, example, R, startApp } from "./harness.js";
+import { planOf } from "../../core/helpers.js";
+import { answerOtherParts, approve, createRun } from "../deploy-fixtures.js";
+import { API, type AppHarness, example, R, startApp } from "../harness.js";
 
 const harnesses: AppHarness[] = [];
 afterEach(async () => {

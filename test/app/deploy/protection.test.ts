@@ -1,9 +1,9 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { settleProtectionRequests } from "../../src/app/deploy/protection.js";
-import { planOf } from "../core/helpers.js";
-import { answerOtherParts, approve, createRun, HEAD, load, MERGE_SHA } from "./deploy-fixtures.js";
-import { API, type AppHarness, example, R, startApp } from "./harness.js";
+import { settleProtectionRequests } from "../../../src/app/deploy/protection.js";
+import { planOf } from "../../core/helpers.js";
+import { answerOtherParts, approve, createRun, HEAD, load, MERGE_SHA } from "../deploy-fixtures.js";
+import { API, type AppHarness, example, R, startApp } from "../harness.js";
 
 const harnesses: AppHarness[] = [];
 afterEach(async () => {

@@ -1,9 +1,9 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { newRunState } from "../../src/core/run-state.js";
-import { planOf } from "../core/helpers.js";
-import { answerOtherParts, audit, createRun, HEAD, load, MERGE_SHA, prFacts } from "./deploy-fixtures.js";
-import { API, type AppHarness, example, R, startApp } from "./harness.js";
+import { newRunState } from "../../../src/core/run/run-state.js";
+import { planOf } from "../../core/helpers.js";
+import { answerOtherParts, audit, createRun, HEAD, load, MERGE_SHA, prFacts } from "../deploy-fixtures.js";
+import { API, type AppHarness, example, R, startApp } from "../harness.js";
 
 const harnesses: AppHarness[] = [];
 afterEach(async () => {

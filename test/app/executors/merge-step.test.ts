@@ -1,7 +1,7 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { newRunState } from "../../src/core/run-state.js";
-import { planOf } from "../core/helpers.js";
+import { newRunState } from "../../../src/core/run/run-state.js";
+import { planOf } from "../../core/helpers.js";
 import {
   answerOtherParts,
   approve,
@@ -11,8 +11,8 @@ import {
   load,
   MERGE_SHA,
   prFacts,
-} from "./deploy-fixtures.js";
-import { API, type AppHarness, R, startApp } from "./harness.js";
+} from "../deploy-fixtures.js";
+import { API, type AppHarness, R, startApp } from "../harness.js";
 
 const harnesses: AppHarness[] = [];
 afterEach(async () => {

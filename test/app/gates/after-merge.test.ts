@@ -36,8 +36,8 @@ import {
   stepOf,
   tick,
   toProdApproval,
-} from "./after-merge-fixtures.js";
-import { API, APP_DATABASES, R } from "./harness.js";
+} from "../after-merge-fixtures.js";
+import { API, APP_DATABASES, R } from "../harness.js";
 
 let flow: Flow | undefined;
 afterEach(async () => {

@@ -17,8 +17,8 @@ import {
   reviewPayload,
   stepOf,
   waitingRun,
-} from "./gates-fixture.js";
-import { API, type AppHarness, R } from "./harness.js";
+} from "../gates-fixture.js";
+import { API, type AppHarness, R } from "../harness.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

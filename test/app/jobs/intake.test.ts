@@ -1,8 +1,8 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { webhookJob } from "../../src/core/webhook-job.js";
-import { GitHubStore } from "../../src/db/github-store.js";
-import { API, APP_ID, type AppHarness, example, R, startApp } from "./harness.js";
+import { webhookJob } from "../../../src/core/webhooks/webhook-job.js";
+import { GitHubStore } from "../../../src/db/github-store.js";
+import { API, APP_ID, type AppHarness, example, R, startApp } from "../harness.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { commandHelp } from "../../src/core/slash-command.js";
-import { webhookJob } from "../../src/core/webhook-job.js";
-import { GitHubStore } from "../../src/db/github-store.js";
+import { commandHelp } from "../../../src/core/webhooks/slash-command.js";
+import { webhookJob } from "../../../src/core/webhooks/webhook-job.js";
+import { GitHubStore } from "../../../src/db/github-store.js";
 import {
   type Clock,
   commentPayload,
@@ -11,8 +11,8 @@ import {
   nockReply,
   problems,
   waitingRun,
-} from "./gates-fixture.js";
-import { APP_ID, type AppHarness, startApp } from "./harness.js";
+} from "../gates-fixture.js";
+import { APP_ID, type AppHarness, startApp } from "../harness.js";
 
 // Two app processes (replicas) on one Postgres database, each with its own job queue; the webhook jobs they
 // share live in `deliveries`. Each test asserts the GitHub writes a job makes happen exactly once.

@@ -1,17 +1,17 @@
 import nock from "nock";
 import { afterEach, expect, test, vi } from "vitest";
-import { Reporter } from "../../src/app/report/reporter.js";
+import { Reporter } from "../../../src/app/report/reporter.js";
 import {
   annotationBatches,
   type CheckRunView,
   overallCheckRun,
   phaseCheckRun,
   stepFindings,
-} from "../../src/core/present.js";
-import type { RunState } from "../../src/core/run-state.js";
-import { planOf } from "../core/helpers.js";
-import { API, type AppHarness, R, startApp } from "./harness.js";
-import { exactly, finding, manyFindings, ReportedRun, SHA } from "./report-fixtures.js";
+} from "../../../src/core/present/present.js";
+import type { RunState } from "../../../src/core/run/run-state.js";
+import { planOf } from "../../core/helpers.js";
+import { API, type AppHarness, R, startApp } from "../harness.js";
+import { exactly, finding, manyFindings, ReportedRun, SHA } from "../report-fixtures.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

@@ -1,11 +1,11 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { statusCommentBody } from "../../src/app/report/status-comment.js";
-import { stepCommentBody } from "../../src/app/report/step-comments.js";
-import { stepPlan } from "../../src/core/plan-index.js";
-import { planOf, step } from "../core/helpers.js";
-import { API, type AppHarness, R, startApp } from "./harness.js";
-import { exactly, ReportedRun } from "./report-fixtures.js";
+import { statusCommentBody } from "../../../src/app/report/status-comment.js";
+import { stepCommentBody } from "../../../src/app/report/step-comments.js";
+import { stepPlan } from "../../../src/core/run/plan-index.js";
+import { planOf, step } from "../../core/helpers.js";
+import { API, type AppHarness, R, startApp } from "../harness.js";
+import { exactly, ReportedRun } from "../report-fixtures.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

@@ -1,10 +1,15 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { annotationBatches, overallCheckRun, phaseCheckRun, stepFindings } from "../../src/core/present.js";
-import { newRunState } from "../../src/core/run-state.js";
-import { planOf } from "../core/helpers.js";
-import { API, type AppHarness, R, startApp } from "./harness.js";
-import { ghFacts, SHA } from "./report-fixtures.js";
+import {
+  annotationBatches,
+  overallCheckRun,
+  phaseCheckRun,
+  stepFindings,
+} from "../../../src/core/present/present.js";
+import { newRunState } from "../../../src/core/run/run-state.js";
+import { planOf } from "../../core/helpers.js";
+import { API, type AppHarness, R, startApp } from "../harness.js";
+import { ghFacts, SHA } from "../report-fixtures.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

@@ -1,9 +1,9 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import type { Clock } from "../../src/github/clock.js";
-import { planOf } from "../core/helpers.js";
-import { API, type AppHarness, R, startApp } from "./harness.js";
-import { finding, ReportedRun } from "./report-fixtures.js";
+import type { Clock } from "../../../src/github/clock.js";
+import { planOf } from "../../core/helpers.js";
+import { API, type AppHarness, R, startApp } from "../harness.js";
+import { finding, ReportedRun } from "../report-fixtures.js";
 
 // Writes are paced as in production (one a second per installation, in the order they are asked for) on a clock
 // whose waits pass at once: the order GitHub gets them in is the order people see them in.

@@ -1,11 +1,11 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { Reporter } from "../../src/app/report/reporter.js";
-import { overallCheckRun, phaseCheckRun } from "../../src/core/present.js";
-import { planOf } from "../core/helpers.js";
-import { problems } from "./gates-fixture.js";
-import { API, type AppHarness, R, startApp } from "./harness.js";
-import { exactly, ReportedRun, SHA } from "./report-fixtures.js";
+import { Reporter } from "../../../src/app/report/reporter.js";
+import { overallCheckRun, phaseCheckRun } from "../../../src/core/present/present.js";
+import { planOf } from "../../core/helpers.js";
+import { problems } from "../gates-fixture.js";
+import { API, type AppHarness, R, startApp } from "../harness.js";
+import { exactly, ReportedRun, SHA } from "../report-fixtures.js";
 
 // Two app processes (replicas) on one Postgres database report the same run at the same moment: each check run
 // must still be created once. GitHub answers slowly here, so without the run's lock both would POST.

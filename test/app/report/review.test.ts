@@ -1,11 +1,11 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { reviewMarker } from "../../src/app/report/pr-review.js";
-import { findingFingerprint, reviewPayload } from "../../src/core/present.js";
-import type { RunState } from "../../src/core/run-state.js";
-import { planOf } from "../core/helpers.js";
-import { API, type AppHarness, R, startApp } from "./harness.js";
-import { exactly, finding, ReportedRun } from "./report-fixtures.js";
+import { reviewMarker } from "../../../src/app/report/pr-review.js";
+import { findingFingerprint, reviewPayload } from "../../../src/core/present/present.js";
+import type { RunState } from "../../../src/core/run/run-state.js";
+import { planOf } from "../../core/helpers.js";
+import { API, type AppHarness, R, startApp } from "../harness.js";
+import { exactly, finding, ReportedRun } from "../report-fixtures.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

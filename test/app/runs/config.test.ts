@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { API, type AppHarness, example, R } from "./harness.js";
+import { API, type AppHarness, example, R } from "../harness.js";
 import {
   answerCheckRuns,
   apiPr,
@@ -14,7 +14,7 @@ import {
   SHA1,
   startRunsApp,
   workflowYaml,
-} from "./runs-fixtures.js";
+} from "../runs-fixtures.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

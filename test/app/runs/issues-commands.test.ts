@@ -1,7 +1,7 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { startRunFromCommand } from "../../src/app/runs/command.js";
-import { API, APP_ID, type AppHarness, example, INSTALLATION, R } from "./harness.js";
+import { startRunFromCommand } from "../../../src/app/runs/command.js";
+import { API, APP_ID, type AppHarness, example, INSTALLATION, R } from "../harness.js";
 import {
   answerCheckRuns,
   apiPr,
@@ -16,7 +16,7 @@ import {
   SHA1,
   startRunsApp,
   workflowYaml,
-} from "./runs-fixtures.js";
+} from "../runs-fixtures.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

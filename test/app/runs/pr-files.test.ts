@@ -1,11 +1,11 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { githubAgentInputs } from "../../src/app/executors/agent-inputs.js";
-import { prFiles, prFilesAt, toFileDiff } from "../../src/app/runs/pr-files.js";
-import { planWorkflow } from "../../src/core/plan.js";
-import { newRunState, type RunFacts } from "../../src/core/run-state.js";
-import { API, type AppHarness, INSTALLATION, R } from "./harness.js";
-import { PR, SHA1, SHA2, startRunsApp } from "./runs-fixtures.js";
+import { githubAgentInputs } from "../../../src/app/executors/agent-inputs.js";
+import { prFiles, prFilesAt, toFileDiff } from "../../../src/app/runs/pr-files.js";
+import { planWorkflow } from "../../../src/core/run/plan.js";
+import { newRunState, type RunFacts } from "../../../src/core/run/run-state.js";
+import { API, type AppHarness, INSTALLATION, R } from "../harness.js";
+import { PR, SHA1, SHA2, startRunsApp } from "../runs-fixtures.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

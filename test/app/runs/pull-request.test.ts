@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
-import { type AppHarness, example } from "./harness.js";
+import { type AppHarness, example } from "../harness.js";
 import {
   answerCheckRuns,
   apiPr,
@@ -16,7 +16,7 @@ import {
   SHA2,
   startRunsApp,
   workflowYaml,
-} from "./runs-fixtures.js";
+} from "../runs-fixtures.js";
 
 let h: AppHarness | undefined;
 afterEach(async () => {

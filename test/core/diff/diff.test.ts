@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { FileDiff } from "../../src/core/diff.js";
-import { parseUnifiedDiff } from "../../src/core/parse-unified-diff.js";
+import type { FileDiff } from "../../../src/core/diff/diff.js";
+import { parseUnifiedDiff } from "../../../src/core/diff/parse-unified-diff.js";
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/diffs/${name}`, import.meta.url), "utf8");
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../fixtures/diffs/${name}`, import.meta.url), "utf8");
 const byPath = (files: FileDiff[], path: string) => {
   const file = files.find((f) => f.path === path);
   if (!file) throw new Error(`no ${path} in ${files.map((f) => f.path).join(", ")}`);

@@ -1,7 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { cleanUntrustedText, stripCommentsInLine, stripHiddenChars } from "../../src/core/hidden-text.js";
-import { sanitizeFile } from "../../src/core/sanitize-diff.js";
-import { addedFile, modifiedFile } from "../fixtures/file-diff.js";
+import {
+  cleanUntrustedText,
+  stripCommentsInLine,
+  stripHiddenChars,
+} from "../../../src/core/diff/hidden-text.js";
+import { sanitizeFile } from "../../../src/core/diff/sanitize-diff.js";
+import { addedFile, modifiedFile } from "../../fixtures/file-diff.js";
 
 describe("stripHiddenChars", () => {
   test.each([

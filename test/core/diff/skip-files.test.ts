@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isSkippableFile, skipReason } from "../../src/core/skip-files.js";
-import { addedFile } from "../fixtures/file-diff.js";
+import { isSkippableFile, skipReason } from "../../../src/core/diff/skip-files.js";
+import { addedFile } from "../../fixtures/file-diff.js";
 
 describe("isSkippableFile", () => {
   it.each([

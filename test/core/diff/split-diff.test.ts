@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
-import type { DiffLine, FileDiff, Hunk } from "../../src/core/diff.js";
-import { packChunks } from "../../src/core/pack-chunks.js";
-import { orderForReview } from "../../src/core/review-order.js";
-import { pieceLines, splitFile } from "../../src/core/split-diff.js";
-import { addedFile, modifiedFile } from "../fixtures/file-diff.js";
+import type { DiffLine, FileDiff, Hunk } from "../../../src/core/diff/diff.js";
+import { packChunks } from "../../../src/core/diff/pack-chunks.js";
+import { orderForReview } from "../../../src/core/diff/review-order.js";
+import { pieceLines, splitFile } from "../../../src/core/diff/split-diff.js";
+import { addedFile, modifiedFile } from "../../fixtures/file-diff.js";
 
 /** A cost of 10 per file header and hunk header plus 1 per line: easy to reason about. */
 const cost = (f: FileDiff) => 10 + f.hunks.reduce((n, h) => n + 10 + h.lines.length, 0);

@@ -1,5 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { type Finding, failsVerdict, severityRank, sortFindings } from "../../src/core/finding.js";
+import {
+  type Finding,
+  failsVerdict,
+  severityRank,
+  sortFindings,
+} from "../../../src/core/findings/finding.js";
 
 const f = (severity: Finding["severity"], file = "a.ts", line: number | null = 1): Finding => ({
   file,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { checksVerdict } from "../../src/core/checks-verdict.js";
+import { checksVerdict } from "../../../src/core/gates/checks-verdict.js";
 
 const run = (name: string, status: string, conclusion: string | null = null) => ({
   name,

@@ -5,7 +5,7 @@ import {
   ownerRule,
   ownersOf,
   parseCodeowners,
-} from "../../src/core/codeowners.js";
+} from "../../../src/core/gates/codeowners.js";
 
 // GitHub's documented example file (docs: "About code owners", "Example of a CODEOWNERS file").
 const GITHUB_EXAMPLE = `# This is a comment.

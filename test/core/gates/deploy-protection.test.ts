@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { deployStepsFor, protectionVerdict } from "../../src/core/deploy-protection.js";
-import { Driver, HEAD, planOf, T0 } from "./helpers.js";
+import { deployStepsFor, protectionVerdict } from "../../../src/core/gates/deploy-protection.js";
+import { Driver, HEAD, planOf, T0 } from "../helpers.js";
 
 const plan = planOf({
   review: ["r:review"],

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { parseCodeowners } from "../../src/core/codeowners.js";
-import { type GateCommand, type GateReview, gateSpec } from "../../src/core/gate-facts.js";
-import { gateLookups } from "../../src/core/gate-lookups.js";
-import { evaluateGate, type GateFacts, type GateVerdict } from "../../src/core/gates.js";
+import { parseCodeowners } from "../../../src/core/gates/codeowners.js";
+import { type GateCommand, type GateReview, gateSpec } from "../../../src/core/gates/gate-facts.js";
+import { gateLookups } from "../../../src/core/gates/gate-lookups.js";
+import { evaluateGate, type GateFacts, type GateVerdict } from "../../../src/core/gates/gates.js";
 
 const HEAD = "abc1234def5678abc1234def5678abc1234def56";
 const OLD = "0ld0000111122223333444455556666777788889";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { mergedBefore } from "../../src/core/merged-before.js";
-import type { RunState, StepState } from "../../src/core/run-state.js";
-import { planOf, queuedRun } from "./helpers.js";
+import { mergedBefore } from "../../../src/core/gates/merged-before.js";
+import type { RunState, StepState } from "../../../src/core/run/run-state.js";
+import { planOf, queuedRun } from "../helpers.js";
 
 // merge → staging → prod-approval (by step depends_on, through the deploy phase) → production; `early` is a gate
 // of its own phase that no merge precedes.

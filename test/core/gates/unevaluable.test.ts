@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { unevaluable } from "../../src/core/unevaluable.js";
+import { unevaluable } from "../../../src/core/gates/unevaluable.js";
 
 const RUN = "abc1234def5678abc1234def5678abc1234def56";
 const OTHER = "fedcba9876543210fedcba9876543210fedcba98";

@@ -1,14 +1,14 @@
 import { describe, expect, test } from "vitest";
-import type { PaceLimits } from "../../src/github/pace-limits.js";
-import { DEFAULT_PACE_LIMITS } from "../../src/github/pace-limits.js";
+import type { PaceLimits } from "../../../src/core/pacing/pace-limits.js";
+import { DEFAULT_PACE_LIMITS } from "../../../src/core/pacing/pace-limits.js";
 import {
   EMPTY_PACE_STATE,
   type PaceState,
   pauseState,
   reserveWrite,
   type WriteKind,
-} from "../../src/github/pace-state.js";
-import { mulberry32 } from "../helpers/mulberry32.js";
+} from "../../../src/core/pacing/pace-state.js";
+import { mulberry32 } from "../../helpers/mulberry32.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 

@@ -1,8 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { CHECK_OUTPUT_MAX, type CheckRunView } from "../../src/core/check-run.js";
-import type { Finding } from "../../src/core/finding.js";
-import { phaseStatus } from "../../src/core/phase-status.js";
-import type { RunPlan } from "../../src/core/plan.js";
+import type { Finding } from "../../../src/core/findings/finding.js";
+import { CHECK_OUTPUT_MAX, type CheckRunView } from "../../../src/core/present/check-run.js";
 import {
   actionCommands,
   annotationBatches,
@@ -14,9 +12,11 @@ import {
   REVIEW_BODY_MAX,
   type ReviewEvent,
   reviewPayload,
-} from "../../src/core/present.js";
-import type { RunState, StepOutput } from "../../src/core/run-state.js";
-import { Driver, planOf, step, T0 } from "./helpers.js";
+} from "../../../src/core/present/present.js";
+import { phaseStatus } from "../../../src/core/run/phase-status.js";
+import type { RunPlan } from "../../../src/core/run/plan.js";
+import type { RunState, StepOutput } from "../../../src/core/run/run-state.js";
+import { Driver, planOf, step, T0 } from "../helpers.js";
 
 const HEURISTIC = "heuristic (no model configured)";
 

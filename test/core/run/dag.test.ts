@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { findCycle, topoSort } from "../../src/core/dag.js";
+import { findCycle, topoSort } from "../../../src/core/run/dag.js";
 
 /** Edges from a literal map: `{ merge: ["approve"] }` means merge depends on approve. */
 const graph =

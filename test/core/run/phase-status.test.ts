@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { phaseStatus } from "../../src/core/phase-status.js";
-import type { RunPlan } from "../../src/core/plan.js";
-import type { RunState } from "../../src/core/run-state.js";
-import { Driver, HEAD, planOf, queuedRun, step, T0 } from "./helpers.js";
+import { phaseStatus } from "../../../src/core/run/phase-status.js";
+import type { RunPlan } from "../../../src/core/run/plan.js";
+import type { RunState } from "../../../src/core/run/run-state.js";
+import { Driver, HEAD, planOf, queuedRun, step, T0 } from "../helpers.js";
 
 function statusOf(run: RunState, phaseId: string) {
   const phase = run.plan.phases.find((p) => p.id === phaseId);

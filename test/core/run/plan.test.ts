@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { planWorkflow, type StepPlan } from "../../src/core/plan.js";
-import { stepPlan } from "../../src/core/plan-index.js";
-import type { WorkflowFile } from "../../src/core/workflow.schema.js";
-import { planOf, step, workflowFile } from "./helpers.js";
+import { planWorkflow, type StepPlan } from "../../../src/core/run/plan.js";
+import { stepPlan } from "../../../src/core/run/plan-index.js";
+import type { WorkflowFile } from "../../../src/core/workflow/workflow.schema.js";
+import { planOf, step, workflowFile } from "../helpers.js";
 
 function stepsById(plan: { steps: readonly StepPlan[] }): Record<string, StepPlan> {
   return Object.fromEntries(plan.steps.map((s) => [s.id, s]));

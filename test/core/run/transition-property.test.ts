@@ -1,17 +1,22 @@
 import { describe, expect, test } from "vitest";
-import { planWorkflow, type RunPlan, type StepPlan } from "../../src/core/plan.js";
-import type { RunCommand, RunEvent } from "../../src/core/run-event.js";
-import { isTerminal, type RunState, type StepState, TERMINAL_RUN_STATES } from "../../src/core/run-state.js";
-import { type TransitionOptions, transition } from "../../src/core/transition.js";
+import { planWorkflow, type RunPlan, type StepPlan } from "../../../src/core/run/plan.js";
+import type { RunCommand, RunEvent } from "../../../src/core/run/run-event.js";
+import {
+  isTerminal,
+  type RunState,
+  type StepState,
+  TERMINAL_RUN_STATES,
+} from "../../../src/core/run/run-state.js";
+import { type TransitionOptions, transition } from "../../../src/core/run/transition.js";
 import {
   AGENT_KINDS,
   STEP_KINDS,
   type Step,
   type StepKind,
   type WorkflowFile,
-} from "../../src/core/workflow.schema.js";
-import { mulberry32 } from "../helpers/mulberry32.js";
-import { deepFreeze, HEAD, ofType, queuedRun, step, T0 } from "./helpers.js";
+} from "../../../src/core/workflow/workflow.schema.js";
+import { mulberry32 } from "../../helpers/mulberry32.js";
+import { deepFreeze, HEAD, ofType, queuedRun, step, T0 } from "../helpers.js";
 
 /** Seeded choices, so a failing schedule can be replayed from its seed. */
 class Rng {

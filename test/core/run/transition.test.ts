@@ -1,14 +1,14 @@
 import { describe, expect, test } from "vitest";
-import { phaseStatus } from "../../src/core/phase-status.js";
-import type { RunEvent } from "../../src/core/run-event.js";
-import type { RunState, StepState } from "../../src/core/run-state.js";
+import { phaseStatus } from "../../../src/core/run/phase-status.js";
+import type { RunEvent } from "../../../src/core/run/run-event.js";
+import type { RunState, StepState } from "../../../src/core/run/run-state.js";
 import {
   DEFAULT_TRANSITION_OPTIONS,
   nextWake,
   retryDelay,
   type TransitionOptions,
   transition,
-} from "../../src/core/transition.js";
+} from "../../../src/core/run/transition.js";
 import {
   Driver,
   deepFreeze,
@@ -22,7 +22,7 @@ import {
   statuses,
   step,
   T0,
-} from "./helpers.js";
+} from "../helpers.js";
 
 const FAST: TransitionOptions = { retryBaseMs: 100, retryMaxMs: 250, maxLostLeases: 1 };
 

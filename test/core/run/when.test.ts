@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { matchesAnyGlob, whenMismatch } from "../../src/core/when.js";
-import { facts } from "./helpers.js";
+import { matchesAnyGlob, whenMismatch } from "../../../src/core/run/when.js";
+import { facts } from "../helpers.js";
 
 // facts(): labels [agents], changed src/app.ts and README.md, author alice, base main.
 

@@ -1,6 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { REDACTED_LINE, redactSecretLines, redactSecretText } from "../../src/core/redact-secrets.js";
-import { addedFile, modifiedFile } from "../fixtures/file-diff.js";
+import {
+  REDACTED_LINE,
+  redactSecretLines,
+  redactSecretText,
+} from "../../../src/core/secrets/redact-secrets.js";
+import { addedFile, modifiedFile } from "../../fixtures/file-diff.js";
 
 const TOKEN = "ghp_aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY2z4A";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { redactSecret, scanSecrets } from "../../src/core/secret-scan.js";
-import { addedFile, modifiedFile } from "../fixtures/file-diff.js";
-import { LOOK_ALIKE_LINES, SECRET_CASES } from "../fixtures/secrets.js";
+import { redactSecret, scanSecrets } from "../../../src/core/secrets/secret-scan.js";
+import { addedFile, modifiedFile } from "../../fixtures/file-diff.js";
+import { LOOK_ALIKE_LINES, SECRET_CASES } from "../../fixtures/secrets.js";
 
 describe("scanSecrets", () => {
   it("covers at least 15 credential kinds", () => {

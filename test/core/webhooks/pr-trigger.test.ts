@@ -5,8 +5,8 @@ import {
   pullRequestMismatch,
   workflowsToStart,
   workflowsUnlabeled,
-} from "../../src/core/pr-trigger.js";
-import type { WorkflowDef, WorkflowFile } from "../../src/core/workflow.schema.js";
+} from "../../../src/core/webhooks/pr-trigger.js";
+import type { WorkflowDef, WorkflowFile } from "../../../src/core/workflow/workflow.schema.js";
 
 const phases = { p: { steps: [{ id: "a", uses: "agent" as const, prompt: "x" }] } };
 const wf = (on: WorkflowDef["on"]): WorkflowDef => ({ on, phases });

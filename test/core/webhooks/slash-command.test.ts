@@ -4,7 +4,7 @@ import {
   parseSlashCommands,
   requiredPermission,
   type SlashCommand,
-} from "../../src/core/slash-command.js";
+} from "../../../src/core/webhooks/slash-command.js";
 
 const one = (line: string, prefix?: string): SlashCommand[] => parseSlashCommands(line, prefix);
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { jobKey, webhookJob } from "../../src/core/webhook-job.js";
-import { example } from "../app/harness.js";
+import { jobKey, webhookJob } from "../../../src/core/webhooks/webhook-job.js";
+import { example } from "../../app/harness.js";
 
 const APP = 1;
 const NOW = 1_700_000_000_000;

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { loadBuiltinTemplates } from "../../src/builtin-templates.js";
-import { checkWorkflow } from "../../src/core/check-workflow.js";
-import { parseWorkflow } from "../../src/core/parse-workflow.js";
-import type { WorkflowFile } from "../../src/core/workflow.schema.js";
-import { errorsOf, yaml } from "./workflow-text.js";
+import { loadBuiltinTemplates } from "../../../src/builtin-templates.js";
+import { checkWorkflow } from "../../../src/core/workflow/check-workflow.js";
+import { parseWorkflow } from "../../../src/core/workflow/parse-workflow.js";
+import type { WorkflowFile } from "../../../src/core/workflow/workflow.schema.js";
+import { errorsOf, yaml } from "../workflow-text.js";
 
 const F = ".agents/workflow.yaml";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { formatDuration, parseDuration } from "../../src/core/duration.js";
+import { formatDuration, parseDuration } from "../../../src/core/workflow/duration.js";
 
 describe("parseDuration", () => {
   test.each([

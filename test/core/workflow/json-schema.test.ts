@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { JSON_SCHEMA_PATH, workflowJsonSchemaText } from "../../scripts/write-json-schema.js";
-import { STEP_KINDS } from "../../src/core/workflow.schema.js";
+import { JSON_SCHEMA_PATH, workflowJsonSchemaText } from "../../../scripts/write-json-schema.js";
+import { STEP_KINDS } from "../../../src/core/workflow/workflow.schema.js";
 
-const committed = readFileSync(new URL(`../../${JSON_SCHEMA_PATH}`, import.meta.url), "utf8");
+const committed = readFileSync(new URL(`../../../${JSON_SCHEMA_PATH}`, import.meta.url), "utf8");
 
 interface JsonSchema {
   $id?: string;

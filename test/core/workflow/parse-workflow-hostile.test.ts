@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { parseWorkflow } from "../../src/core/parse-workflow.js";
-import { formatWorkflowError } from "../../src/core/workflow-error.js";
-import { guardYaml, MAX_DEPTH, MAX_FILE_BYTES } from "../../src/core/yaml-guard.js";
-import { mulberry32 } from "../helpers/mulberry32.js";
-import { errorsOf, yaml } from "./workflow-text.js";
+import { parseWorkflow } from "../../../src/core/workflow/parse-workflow.js";
+import { formatWorkflowError } from "../../../src/core/workflow/workflow-error.js";
+import { guardYaml, MAX_DEPTH, MAX_FILE_BYTES } from "../../../src/core/workflow/yaml-guard.js";
+import { mulberry32 } from "../../helpers/mulberry32.js";
+import { errorsOf, yaml } from "../workflow-text.js";
 
 const F = ".agents/workflow.yaml";
 

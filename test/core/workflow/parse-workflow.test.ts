@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { loadBuiltinTemplates } from "../../src/builtin-templates.js";
-import { formatWorkflowError, parseWorkflow } from "../../src/core/parse-workflow.js";
-import { errorsOf, yaml } from "./workflow-text.js";
+import { loadBuiltinTemplates } from "../../../src/builtin-templates.js";
+import { formatWorkflowError, parseWorkflow } from "../../../src/core/workflow/parse-workflow.js";
+import { errorsOf, yaml } from "../workflow-text.js";
 
 const fixture = (name: string) =>
-  readFileSync(new URL(`../fixtures/workflows/${name}`, import.meta.url), "utf8");
+  readFileSync(new URL(`../../fixtures/workflows/${name}`, import.meta.url), "utf8");
 const KINDS = "review, security, tests, agent, approval, checks, merge, deploy";
 const STEP_KEYS =
   "id, name, depends_on, when, timeout, continue_on_error, agent, retries, uses, fail_on, with";
@@ -345,7 +345,7 @@ describe("parseWorkflow: prototype keys are plain data", () => {
 });
 
 describe("parseWorkflow: fixtures", () => {
-  const dir = (kind: string) => readdirSync(new URL(`../fixtures/workflows/${kind}/`, import.meta.url));
+  const dir = (kind: string) => readdirSync(new URL(`../../fixtures/workflows/${kind}/`, import.meta.url));
 
   test.each(dir("good"))("good/%s validates cleanly", (name) => {
     const r = parseWorkflow(fixture(`good/${name}`), { templates: loadBuiltinTemplates() });
