@@ -1,6 +1,7 @@
 import type { RunCommand } from "../../core/run/run-event.js";
 import type { RunState } from "../../core/run/run-state.js";
 import { earlyDeploymentStatus, handleChecksChanged, handleDeploymentStatus } from "../jobs/deployments.js";
+import { inRunOrder } from "../runs/run-order.js";
 import type { AppServices } from "../services.js";
 import { settleProtectionRequests } from "./protection.js";
 import { needsRollback, rollBack } from "./rollback.js";
@@ -50,7 +51,8 @@ export function deploymentsOnChange(s: AppServices, run: RunState, commands: rea
     if (started.has(key) || !needsRollback(run, p.id)) continue;
     started.add(key);
     s.background.track(
-      rollBack(s, run, p.id).catch((err) =>
+      // One replica at a time: the ledger's `rollback:` record is read, then written, under the run's order lock.
+      inRunOrder(s, run.id, () => rollBack(s, run, p.id)).catch((err) =>
         s.log.error({ err, runId: run.id, stepId: p.id }, "rolling back a failed deploy failed"),
       ),
     );

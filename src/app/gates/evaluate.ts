@@ -8,11 +8,11 @@ import { type Unevaluable, unevaluable } from "../../core/gates/unevaluable.js";
 import type { StepPlan } from "../../core/run/plan.js";
 import { type RunState, TERMINAL_RUN_STATES } from "../../core/run/run-state.js";
 import { isTeamMember, repoPermission } from "../permissions/repo-access.js";
+import { inRunOrder } from "../runs/run-order.js";
 import type { AppServices } from "../services.js";
 import { codeownersFile } from "./codeowners-file.js";
 import { GATE_OPENED_PREFIX, gateCommands } from "./gate-commands.js";
 import { itemReviews, itemState } from "./pr-snapshot.js";
-import { inRunOrder } from "./run-chain.js";
 
 /** One waiting gate's verdict, and the spec it was judged by. */
 export interface GateOutcome {

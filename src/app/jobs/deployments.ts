@@ -7,7 +7,7 @@ import { readCommitChecks } from "../deploy/checks.js";
 import { groupPulls, groupVerdict, postGroupCheck } from "../deploy/merge-group.js";
 import { answerProtection, settleProtectionRequests } from "../deploy/protection.js";
 import { checkNames } from "../executors/merge-deploy.js";
-import { inRunOrder } from "../gates/run-chain.js";
+import { inRunOrder } from "../runs/run-order.js";
 import type { AppServices } from "../services.js";
 import type { HandlerOf } from "./job-types.js";
 
