@@ -48,6 +48,8 @@ export async function postgresLocks(url: string, options: PostgresLockOptions = 
   /** Names held on the current session, with how often (re-entrant). */
   const held = new Map<string, number>();
   let session: Promise<pg.Client> | null = null;
+  /** The connected client of `session`; null once it broke. */
+  let live: pg.Client | null = null;
   let closed = false;
 
   const connect = async (): Promise<pg.Client> => {
@@ -55,11 +57,15 @@ export async function postgresLocks(url: string, options: PostgresLockOptions = 
     client.on("error", (err: Error) => {
       // The session is gone and with it every lock it held: say so, and start a new session next time.
       if (session === current) session = null;
+      if (live === client) live = null;
       for (const name of held.keys()) options.onLost?.(name, err);
       held.clear();
       void client.end().catch(() => {});
     });
-    const current = client.connect().then(() => client);
+    const current = client.connect().then(() => {
+      live = client;
+      return client;
+    });
     session = current;
     return current;
   };
@@ -91,7 +97,7 @@ export async function postgresLocks(url: string, options: PostgresLockOptions = 
         } finally {
           const count = held.get(name);
           // Unlock on the session that locked it, unless that session broke (its locks went with it).
-          if (count !== undefined && session !== null && (await session) === c) {
+          if (count !== undefined && live === c) {
             if (count > 1) held.set(name, count - 1);
             else held.delete(name);
             await c.query(`select pg_advisory_unlock(${key})`, [name]).catch(() => {});
@@ -103,7 +109,8 @@ export async function postgresLocks(url: string, options: PostgresLockOptions = 
       closed = true;
       const c = session;
       session = null;
-      if (c) await (await c).end().catch(() => {});
+      live = null;
+      await c?.then((open) => open.end()).catch(() => {});
     },
   };
 }
