@@ -1,7 +1,8 @@
 import nock from "nock";
 import { afterEach, expect, test } from "vitest";
+import { JobQueue } from "../../../src/app/jobs/job-queue.js";
 import { commandHelp } from "../../../src/core/webhooks/slash-command.js";
-import { webhookJob } from "../../../src/core/webhooks/webhook-job.js";
+import { type Job, jobKey, webhookJob } from "../../../src/core/webhooks/webhook-job.js";
 import { GitHubStore } from "../../../src/db/github-store.js";
 import {
   type Clock,
@@ -103,4 +104,59 @@ test("a replica that starts while another works on a job does not redo it", asyn
   await again.idle();
   expect(await doneAt(again)).not.toBeNull();
   expect(nock.pendingMocks()).toEqual([]);
+});
+
+test("jobs of one PR on two replicas run one at a time; another PR's job runs beside them", async () => {
+  const clock: Clock = { t: Date.parse("2026-11-22T06:00:00Z") };
+  const [a, b] = await twoReplicas(clock);
+  const spans: { key: string; start: number; end: number }[] = [];
+  // The real queues of both replicas, each with a handler that takes 150 ms and records when it ran.
+  const slow = async (_s: unknown, job: Job) => {
+    const start = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    spans.push({ key: jobKey(job), start, end: performance.now() });
+  };
+  const queueA = new JobQueue(a.services, slow, { pollMs: 0 });
+  const queueB = new JobQueue(b.services, slow, { pollMs: 0 });
+  const repo = {
+    owner: "acme",
+    name: "widgets",
+    fullName: "acme/widgets",
+    installationId: 42,
+    defaultBranch: "main",
+  };
+  const review = (number: number): Job => ({ type: "review", repo, number });
+  const record = (h: AppHarness, id: string, job: Job, q: JobQueue) =>
+    h.services.github.recordJob({
+      id,
+      event: "pull_request_review",
+      receivedAt: clock.t,
+      job,
+      claim: q.claim(),
+    });
+  await record(a, "d-1", review(7), queueA);
+  await record(b, "d-2", review(7), queueB);
+  await record(b, "d-3", review(8), queueB);
+  await Promise.all([
+    queueA.enqueue("d-1", review(7)),
+    queueB.enqueue("d-2", review(7)),
+    queueB.enqueue("d-3", review(8)),
+  ]);
+  const pr7 = spans.filter((s) => s.key === "acme/widgets#7").sort((x, y) => x.start - y.start);
+  const pr8 = spans.find((s) => s.key === "acme/widgets#8");
+  expect(pr7).toHaveLength(2);
+  // The second of PR 7's jobs started after the first ended (the PR's lock across replicas) ...
+  expect((pr7[1] as { start: number }).start).toBeGreaterThanOrEqual((pr7[0] as { end: number }).end);
+  // ... while PR 8's job overlapped one of them.
+  expect(pr7.some((s) => pr8 !== undefined && pr8.start < s.end && s.start < pr8.end)).toBe(true);
+  const done = await a.db.db.kysely
+    .selectFrom("deliveries")
+    .select(["id", "done_at"])
+    .orderBy("id")
+    .execute();
+  expect(done.map((r) => [r.id, r.done_at !== null])).toEqual([
+    ["d-1", true],
+    ["d-2", true],
+    ["d-3", true],
+  ]);
 });
