@@ -5,7 +5,6 @@ import type { DatabaseKind } from "../db/databases.js";
 import { AUTHOR, body, HEAD, MERGE_SHA, mockFiles, mockWorkflow, PR, T0 } from "./e2e-fixtures.js";
 import { API, APP_ID, type AppHarness, example, R, startApp } from "./harness.js";
 import { CONTENTS, requestsMade } from "./runs-fixtures.js";
-import { deliverSigned } from "./signed-webhook.js";
 
 /**
  * The release flow of docs/workflow-file.md on GitHub's example PR (acme/widgets#2), driven only by signed
@@ -73,9 +72,9 @@ export function tick(f: Flow): void {
   f.clock.t += 60_000;
 }
 
-/** A signed webhook, delivered and worked off (see signed-webhook.ts). */
+/** A signed webhook, delivered to the next replica and worked off (`AppHarness.receiveSigned`). */
 export function deliver(f: Flow, name: string, payload: Record<string, unknown>): Promise<void> {
-  return deliverSigned(f.h, name, payload);
+  return f.h.receiveSigned(name, payload);
 }
 
 /** The requests made since the last call, sorted (work of one webhook happens partly at once). */

@@ -2,18 +2,19 @@ import { generateKeyPairSync, randomUUID } from "node:crypto";
 import nock from "nock";
 import pino from "pino";
 import { Probot } from "probot";
-import { example, INSTALLATION, OWNER, REPO } from "../../bench/github-app-payloads.js";
+import { example, INSTALLATION, OWNER, REPO, signature } from "../../bench/github-app-payloads.js";
 import { type AppOptions, createApp } from "../../src/app/create-app.js";
 import type { AppServices } from "../../src/app/services.js";
 import type { HttpHandler } from "../../src/ops/http-handler.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "../db/databases.js";
-import { signatureOf, WEBHOOK_SECRET } from "./signed-webhook.js";
 
 export { example, INSTALLATION, OWNER, REPO };
 
 /** GitHub's API as the app's clients call it. */
 export const API = "https://api.github.com";
 export const APP_ID = 1;
+/** What GitHub signs the harness's deliveries with. */
+export const WEBHOOK_SECRET = "webhook-secret";
 /** `/repos/acme/widgets`: prefix of most paths the app calls. */
 export const R = `/repos/${OWNER}/${REPO}`;
 
@@ -128,7 +129,7 @@ export async function startApp(options: HarnessOptions = {}): Promise<AppHarness
         id: deliveryId,
         name: event as Parameters<Probot["webhooks"]["verifyAndReceive"]>[0]["name"],
         payload: body,
-        signature: signatureOf(body),
+        signature: signature(WEBHOOK_SECRET, body),
       });
       await idle();
     },
