@@ -9,10 +9,12 @@ const PEM_BEGIN = /-----BEGIN [A-Z ]*PRIVATE KEY/;
 const PEM_END = /-----END [A-Z ]*PRIVATE KEY/;
 /** A PEM block longer than this is not a key; stop redacting there rather than hide the rest of the file. */
 const PEM_MAX_LINES = 200;
+const PUTTY_PRIVATE = /^Private-Lines: (\d{1,3})\s*$/;
 
 /**
- * Indexes of `texts` the secret scan flags, each with a private key's body lines after its header. Every line
- * is scanned as if added: a removed or unchanged credential must not reach a model either.
+ * Indexes of `texts` the secret scan flags (the same rules as the `security` step's scan), each with a private
+ * key's body lines after its header. Every line is scanned as if added: a removed or unchanged credential must
+ * not reach a model either.
  */
 function flaggedLines(texts: readonly string[]): Set<number> {
   const lines = texts.map((text, i): DiffLine => ({ type: "add", text, newLine: i + 1, oldLine: null }));
@@ -33,6 +35,9 @@ function flaggedLines(texts: readonly string[]): Set<number> {
   const scanned = scanSecrets([probe]).map((f) => (f.line ?? 1) - 1);
   for (const at of new Set([...scanned, ...headers])) {
     flagged.add(at);
+    // A PuTTY key's private part is the N lines after its `Private-Lines: N` line.
+    const puttyLines = Number(PUTTY_PRIVATE.exec(texts[at] ?? "")?.[1] ?? 0);
+    for (let i = at + 1; i <= Math.min(texts.length - 1, at + puttyLines); i++) flagged.add(i);
     if (!PEM_BEGIN.test(texts[at] ?? "")) continue;
     for (let i = at + 1; i < Math.min(texts.length, at + PEM_MAX_LINES); i++) {
       flagged.add(i);

@@ -1,14 +1,38 @@
 import type { DiffLine, FileDiff } from "../diff/diff.js";
 import type { Finding } from "../findings/finding.js";
-import { shannonEntropy } from "./entropy.js";
+import { type CompiledRules, compileRules } from "./compile-rules.js";
+import { randomness, wordShare } from "./entropy.js";
+import { kubernetesSecretEntries } from "./kubernetes-secret.js";
 import { isPlaceholder } from "./secret-placeholder.js";
-import { SECRET_RULES, type SecretRule } from "./secret-rules.js";
+import type { RuleContext, SecretRule } from "./secret-rule.js";
+import { SECRET_RULES } from "./secret-rules.js";
 
 /** Inline markers that silence the scan on a line (ours, gitleaks', detect-secrets', secretlint's). */
 const ALLOW_MARKER = /phasegate:allow-secret|gitleaks:allow|pragma: allowlist secret|secretlint-disable-line/;
 
 /** How many added lines after a match a rule may look at: a PEM header's body starts within a few lines. */
 const LOOKAHEAD = 5;
+
+/** A format is evidence already: its body need only not be a `ghp_AAAA…` style stand-in. */
+const DEFAULT_MIN_RANDOMNESS = 0.6;
+
+/** A body more than half made of pronounceable words reads as a stand-in (`…AccessTokenHere`), not a key. */
+const MAX_WORD_SHARE = 0.5;
+
+/** Words show in mixed case only: an all-capitals base32 body has long letter runs by nature. */
+function readsAsWords(body: string): boolean {
+  return /[a-z]/.test(body) && /[A-Z]/.test(body) && wordShare(body) > MAX_WORD_SHARE;
+}
+
+/** Token bodies shorter than this must mix letters and digits or cases. */
+const SHORT_BODY = 20;
+
+function classCount(value: string): number {
+  return [/[a-z]/, /[A-Z]/, /[0-9]/].filter((re) => re.test(value)).length;
+}
+
+/** More matches than this of one rule on one line (a minified bundle) are not read. */
+const MAX_MATCHES_PER_RULE = 1000;
 
 /**
  * The first few characters of a secret and an ellipsis, never more than a quarter of it: enough to find it
@@ -21,10 +45,11 @@ export function redactSecret(secret: string): string {
 }
 
 /**
- * Finds credentials on the ADDED lines of a diff: private keys, cloud and SaaS tokens, database URLs with
- * passwords, and high-entropy values assigned to secret-looking names. Pure and model-free. Findings are
- * `blocker` for private keys and live credentials, `high` for likely ones; their text holds only a redacted
- * value, never the secret.
+ * Finds credentials on the ADDED lines of a diff: private keys, cloud, CI, registry and SaaS tokens, URLs,
+ * commands and headers with passwords, Kubernetes Secret values, and high-entropy values assigned to
+ * secret-looking names. Pure and model-free; the rules run on RE2, in time linear in the line's length.
+ * Findings are `blocker` for private keys and live credentials, `high` for likely ones; their text holds only
+ * a redacted value, never the secret.
  *
  * @example scanSecrets(parseUnifiedDiff(gitDiff)).map((f) => `${f.file}:${f.line} ${f.title}`)
  */
@@ -32,16 +57,20 @@ export function scanSecrets(
   files: readonly FileDiff[],
   rules: readonly SecretRule[] = SECRET_RULES,
 ): Finding[] {
+  const compiled = compileRules(rules);
   const findings: Finding[] = [];
   for (const file of files) {
     for (const hunk of file.hunks) {
-      const added = hunk.lines.filter(
-        (l): l is DiffLine & { newLine: number } => l.type === "add" && l.newLine !== null,
+      // Context lines count for a manifest's `kind: Secret`; only added lines are reported.
+      const visible = hunk.lines.filter((l) => l.type !== "del");
+      const contexts = kubernetesSecretEntries(visible.map((l) => l.text));
+      const added = visible.flatMap((l, at) =>
+        l.type === "add" && l.newLine !== null ? [{ line: l as DiffLine & { newLine: number }, at }] : [],
       );
-      added.forEach((line, i) => {
+      added.forEach(({ line, at }, i) => {
         if (ALLOW_MARKER.test(line.text)) return;
-        const following = added.slice(i + 1, i + 1 + LOOKAHEAD).map((l) => l.text);
-        for (const hit of scanLine(line.text, following, rules)) {
+        const following = added.slice(i + 1, i + 1 + LOOKAHEAD).map((a) => a.line.text);
+        for (const hit of scanLine(line.text, following, compiled, contexts.get(at))) {
           findings.push(toFinding(file.path, line.newLine, hit.rule, hit.secret));
         }
       });
@@ -58,22 +87,51 @@ interface Hit {
 }
 
 /** Every rule's confirmed matches on one line; where matches overlap, the earlier (more specific) rule wins. */
-function scanLine(text: string, following: readonly string[], rules: readonly SecretRule[]): Hit[] {
-  const lower = text.toLowerCase();
+function scanLine(
+  text: string,
+  following: readonly string[],
+  compiled: CompiledRules,
+  context: RuleContext | undefined,
+): Hit[] {
   const hits: Hit[] = [];
-  for (const rule of rules) {
-    if (!rule.keywords.some((k) => lower.includes(k))) continue;
-    for (const match of text.matchAll(rule.regex)) {
-      const raw = match.groups?.secret ?? match[0];
-      const secret = rule.confirm ? rule.confirm(raw, match, following) : raw;
-      if (secret === null || isPlaceholder(secret) || shannonEntropy(secret) < rule.minEntropy) continue;
-      const start = match.index;
+  for (const index of compiled.candidates(text.toLowerCase(), context)) {
+    const { rule, re, test } = compiled.rules[index] as CompiledRules["rules"][number];
+    if (context !== undefined && rule.notIn?.includes(context)) continue;
+    // The DFA answers "any match?" fast; captures are computed only on lines that have one.
+    if (!test(text)) continue;
+    let seen = 0;
+    for (const match of re.matchAll(text)) {
+      if (++seen > MAX_MATCHES_PER_RULE) break;
+      const start = match.index ?? 0;
       const end = start + match[0].length;
       if (hits.some((h) => start < h.end && h.start < end)) continue;
-      hits.push({ rule, secret, start, end });
+      const secret = judge(rule, match, start, text, following);
+      if (secret !== null) hits.push({ rule, secret, start, end });
     }
   }
   return hits;
+}
+
+/** The value to report for one match, or null: confirmed, no placeholder, random enough in its body. */
+function judge(
+  rule: SecretRule,
+  match: RegExpMatchArray,
+  start: number,
+  line: string,
+  following: readonly string[],
+): string | null {
+  const groups = { ...match.groups };
+  const raw = groups.secret ?? match[0];
+  const secret = rule.confirm
+    ? rule.confirm({ secret: raw, groups, start, end: start + match[0].length, line }, following)
+    : raw;
+  if (secret === null) return null;
+  const body = secret === raw ? (groups.body ?? raw) : secret;
+  if (isPlaceholder(body) || readsAsWords(body)) return null;
+  const minRandomness = rule.minRandomness ?? DEFAULT_MIN_RANDOMNESS;
+  // A short token body is weak evidence: it must also mix character classes (`836b042620`, not `RANDOMSTRING`).
+  if (minRandomness > 0 && body.length < SHORT_BODY && classCount(body) < 2) return null;
+  return randomness(body) >= minRandomness ? secret : null;
 }
 
 function toFinding(file: string, line: number, rule: SecretRule, secret: string): Finding {

@@ -54,3 +54,14 @@ test("redactSecretText: PR text lines with a credential are replaced", () => {
     redacted: 1,
   });
 });
+
+test("redactSecretLines: a PuTTY key's private lines go with its Private-Lines header", () => {
+  const file = addedFile("key.ppk", [
+    "PuTTY-User-Key-File-3: ssh-ed25519",
+    "Private-Lines: 1",
+    "AAAAIFrOWJd8qV2nQ0f3hLk9sT1xZ7cYb4mE6uR5wA2jP8dK",
+    "Private-MAC: 0b5c1f",
+  ]);
+  const { file: out } = redactSecretLines(file);
+  expect(out.hunks[0]?.lines.map((l) => l.text === REDACTED_LINE)).toEqual([false, true, true, false]);
+});

@@ -21,7 +21,10 @@ describe("scanSecrets", () => {
   });
 
   it("finds nothing in look-alikes: UUIDs, hashes, placeholders, env lookups, base64 data", () => {
-    const hits = LOOK_ALIKE_LINES.flatMap((text, i) =>
+    // Stripe test keys were a look-alike until issue 16: they are real keys (of a test-mode account), and are
+    // now found as `high` (see below).
+    const lookAlikes = LOOK_ALIKE_LINES.filter((text) => !text.includes("sk_test_"));
+    const hits = lookAlikes.flatMap((text, i) =>
       scanSecrets([addedFile(`src/look-alike-${i}.ts`, [text])]).map((f) => `${text} → ${f.title}`),
     );
     expect(hits).toEqual([]);
@@ -45,6 +48,13 @@ describe("scanSecrets", () => {
     expect(severity("rsa-private-key")).toBe("blocker");
     expect(severity("aws-access-key-id")).toBe("blocker");
     expect(severity("generic-quoted")).toBe("high");
+  });
+
+  it("finds Stripe test keys as high, live keys as blocker", () => {
+    const line = LOOK_ALIKE_LINES.find((text) => text.includes("sk_test_"))!;
+    expect(scanSecrets([addedFile("src/pay.ts", [line])])).toMatchObject([
+      { title: "Stripe test key", severity: "high", line: 1 },
+    ]);
   });
 });
 

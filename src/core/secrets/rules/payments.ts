@@ -1,0 +1,103 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: samples hold literal `${VAR}` references on purpose.
+import type { SecretRule } from "../secret-rule.js";
+import { END, near, UUID } from "./pattern-parts.js";
+
+/** Payments and commerce: Stripe, Square, PayPal Braintree, Plaid, Flutterwave, Shippo, Shopify. */
+export const PAYMENT_RULES: readonly SecretRule[] = [
+  {
+    id: "stripe-live-key",
+    title: "Stripe live key",
+    description: "a Stripe live secret or restricted key",
+    severity: "blocker",
+    keywords: ["_live_"],
+    pattern: "\\b(?P<secret>(?:sk|rk)_live_(?P<body>[A-Za-z0-9]{20,}))\\b",
+    tps: ['Stripe("sk_live_{b62:99}")', "key = 'rk_live_{b62:24}'"],
+    fps: ["pk_live_{b62:24}", "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx", "STRIPE_KEY=sk_live_<your-key>"],
+  },
+  {
+    id: "stripe-test-key",
+    title: "Stripe test key",
+    description: "a Stripe test-mode secret or restricted key (it reads and changes the account's test data)",
+    severity: "high",
+    keywords: ["_test_"],
+    pattern: "\\b(?P<secret>(?:sk|rk)_test_(?P<body>[A-Za-z0-9]{20,}))\\b",
+    tps: ['STRIPE_KEY = "sk_test_{b62:24}"', "stripe.api_key = 'rk_test_{b62:99}'"],
+    fps: ["pk_test_{b62:24}", "sk_test_4eC39HqLyjWDarjtT1zdp7dc_EXAMPLE", "sk_test_xxxxxxxxxxxxxxxxxxxxxxxx"],
+  },
+  {
+    id: "stripe-webhook-secret",
+    title: "Webhook signing secret",
+    description: "a Stripe (or Standard Webhooks) webhook signing secret",
+    severity: "high",
+    keywords: ["whsec_"],
+    pattern: "\\b(?P<secret>whsec_(?P<body>[A-Za-z0-9+/=]{32,}))",
+    tps: ["STRIPE_WEBHOOK_SECRET=whsec_{b62:32}"],
+    fps: ["STRIPE_WEBHOOK_SECRET=whsec_...", "whsec_{b62:8}"],
+  },
+  {
+    id: "square-token",
+    title: "Square token",
+    description: "a Square access token or OAuth secret",
+    severity: "blocker",
+    keywords: ["eaaa", "sq0atp-", "sq0csp-"],
+    pattern: `\\b(?P<secret>EAAA(?P<body>[A-Za-z0-9_-]{60})|sq0atp-(?P<atp>[A-Za-z0-9_-]{22})|sq0csp-(?P<csp>[A-Za-z0-9_-]{43}))${END}`,
+    tps: ["SQUARE_ACCESS_TOKEN=EAAA{url:60}", "sq0csp-{url:43}"],
+    fps: ["EAAA{url:20}", "sq0atp-xxxxxxxxxxxxxxxxxxxxxx"],
+  },
+  {
+    id: "braintree-access-token",
+    title: "PayPal Braintree access token",
+    description: "a PayPal Braintree access token",
+    severity: "blocker",
+    keywords: ["access_token$"],
+    pattern:
+      "\\b(?P<secret>access_token\\$(?:production|sandbox)\\$(?P<body>[0-9a-z]{16}\\$[0-9a-f]{32}))\\b",
+    tps: ["BRAINTREE_TOKEN=access_token$production${low:16}${hex:32}"],
+    fps: ["access_token$production$<merchant>$<token>"],
+  },
+  {
+    id: "plaid-token",
+    title: "Plaid token",
+    description: "a Plaid access token or API secret",
+    severity: "blocker",
+    keywords: ["access-production-", "access-development-", "access-sandbox-", "plaid"],
+    pattern: `\\b(?P<secret>access-(?:production|development|sandbox)-(?P<body>${UUID}))\\b|${near("plaid", "[a-f0-9]{30}", "key")}`,
+    confirm: (match) => match.groups.key ?? match.secret,
+    tps: [
+      "access_token = 'access-production-{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}'",
+      "PLAID_SECRET={hex:30}",
+    ],
+    fps: ["PLAID_CLIENT_ID={hex:24}", "PLAID_ENV=sandbox"],
+  },
+  {
+    id: "flutterwave-key",
+    title: "Flutterwave secret key",
+    description: "a Flutterwave secret or encryption key",
+    severity: "blocker",
+    keywords: ["flwseck", "flwenc"],
+    pattern:
+      "\\b(?P<secret>FLWSECK(?:_TEST)?-(?P<body>[a-h0-9]{32})-X|FLWENC(?:_TEST)?-(?P<enc>[a-h0-9]{12}))\\b",
+    tps: ["FLW_SECRET_KEY=FLWSECK_TEST-{hex:32}-X"],
+    fps: ["FLW_PUBLIC_KEY=FLWPUBK_TEST-{hex:32}-X"],
+  },
+  {
+    id: "shippo-token",
+    title: "Shippo API token",
+    description: "a Shippo API token",
+    severity: "blocker",
+    keywords: ["shippo_"],
+    pattern: "\\b(?P<secret>shippo_(?:live|test)_(?P<body>[a-f0-9]{40}))\\b",
+    tps: ["SHIPPO_API_KEY=shippo_live_{hex:40}"],
+    fps: ["shippo_live_<token>"],
+  },
+  {
+    id: "shopify-token",
+    title: "Shopify token",
+    description: "a Shopify access token, custom app token or shared secret",
+    severity: "blocker",
+    keywords: ["shpat_", "shpca_", "shppa_", "shpss_"],
+    pattern: "\\b(?P<secret>shp(?:at|ca|pa|ss)_(?P<body>[a-fA-F0-9]{32}))\\b",
+    tps: ["SHOPIFY_ACCESS_TOKEN=shpat_{hex:32}", "shopify.secret = 'shpss_{hex:32}'"],
+    fps: ["shpat_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "shpat_<token>"],
+  },
+];

@@ -1,0 +1,1181 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: samples hold literal `${VAR}` references on purpose.
+import type { CorpusSample } from "./corpus-sample.js";
+
+/**
+ * Look-alikes the same scanners' tests say must not be flagged: placeholders, low-entropy or truncated tokens,
+ * identifiers, references, other formats. Held out like ./true-positives.ts.
+ */
+export const NEAR_MISSES: readonly CorpusSample[] = [
+  { family: "aws", source: "gitleaks cmd/generate/config/rules/aws.go", text: "key = AKIAXXXXXXXXXXXXXXXX" },
+  {
+    family: "aws",
+    source: "gitleaks cmd/generate/config/rules/aws.go",
+    text: "aws_access_key: AKIAIOSFODNN7EXAMPLE",
+  },
+  {
+    family: "aws",
+    source: "gitleaks cmd/generate/config/rules/aws.go",
+    text: 'msgstr "Näytä asiakirjamallikansio."',
+  },
+  {
+    family: "aws",
+    source: "gitleaks cmd/generate/config/rules/aws.go",
+    text: "TODAYINASIAASACKOFRICEFELLOVER",
+  },
+  {
+    family: "aws",
+    source: "gitleaks cmd/generate/config/rules/aws.go",
+    text: "CTTCATAGGGTTCACGCTGTGTAAT-ACG--CCTGAGGC-CACA-AGGGGACTTCAGCAACCGTCGGG-GATTC-ATTGCCA-A--TGGAAGCAATC-TA-TGGGTTA-TCGCGGAGTCCGCAAAGACGGCCAGTATG-AAGCAGATTTCGCAC-CAATGTGACTGCATTTCGTG",
+  },
+  {
+    family: "gcp",
+    source: "gitleaks cmd/generate/config/rules/gcp.go",
+    text: "GWw4hjABFzZCGiRpmlDyDdo87Jn9BN9THUA47muVRNunLxsa82tMAdvmrhOqNkRKiYMEAFbTJAIzaTesb6Tscfcni8vIpWZqNCXFDFslJtVSvFDq",
+  },
+  {
+    family: "gcp",
+    source: "gitleaks cmd/generate/config/rules/gcp.go",
+    text: "AIzaTesb6Tscfcni8vIpWZqNCXFDFslJtVSvFDqabcd123",
+  },
+  {
+    family: "gcp",
+    source: "gitleaks cmd/generate/config/rules/gcp.go",
+    text: 'apiKey: "AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"',
+  },
+  {
+    family: "gcp",
+    source: "gitleaks cmd/generate/config/rules/gcp.go",
+    text: "AIZASYCO2CXRMC9ELSKLHLHRMBSWDEVEDZTLO2O",
+  },
+  {
+    family: "gcp",
+    source: "gitleaks cmd/generate/config/rules/gcp.go",
+    text: '{\n  "type": "service_account",\n  "project_id": "gitleaks-test",\n  "private_key_id": "{hex:40}",\n  "client_email": "gitleaks-test@gitleaks-test.iam.gserviceaccount.com",\n  "client_id": "{dig:21}",\n  "auth_uri": "https://accounts.google.com/o/oauth2/auth",\n  "token_uri": "https://oauth2.googleapis.com/token"\n}',
+  },
+  {
+    family: "gcp",
+    source: "gitleaks cmd/generate/config/rules/gcp.go",
+    text: '{\n  "type": "service_account",\n  "private_key_id": "{hex:40}",\n  "private_key": "-----BEGIN PRIVATE KEY-----XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX-----END PRIVATE KEY-----\\n",\n  "client_id": "{dig:21}"\n}',
+  },
+  {
+    family: "azure",
+    source: "gitleaks cmd/generate/config/rules/azure.go",
+    text: "![图源：《深入拆解Tomcat & Jetty》](https://p3-juejin.byteimg.com/tos-cn-i-k3u1fbpfcp/6a9e704af49b4380bb686f0c96d33b81~tplv-k3u1fbpfcp-watermark.image)",
+  },
+  {
+    family: "azure",
+    source: "gitleaks cmd/generate/config/rules/azure.go",
+    text: "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~",
+  },
+  {
+    family: "azure",
+    source: "gitleaks cmd/generate/config/rules/azure.go",
+    text: ".ui.visible.right.sidebar~.ui.visible.left.sidebar~.pusher{transform:translate3d(0,0,0)}",
+  },
+  {
+    family: "azure",
+    source: "gitleaks cmd/generate/config/rules/azure.go",
+    text: 'buf.WriteString("~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\\n\\n::\\n\\n")',
+  },
+  {
+    family: "azure",
+    source: "gitleaks cmd/generate/config/rules/azure.go",
+    text: "'url': 'http://www.2doc.nl/speel~VARA_101375237~mh17-het-verdriet-van-nederland~.html',",
+  },
+  {
+    family: "azure",
+    source: "gitleaks cmd/generate/config/rules/azure.go",
+    text: '@ar = split("~", "965f1453~47~09414c93e4cef985416f472549220827da3ba6fed8ad28e29ef6ad170ad53a69051e9b06f439ef6da5df8670181f7eb2481650");',
+  },
+  {
+    family: "azure",
+    source: "gitleaks cmd/generate/config/rules/azure.go",
+    text: "'#!/registries/5/portainer.demo~2Fportainerregistrytesting~2Falpine',",
+  },
+  {
+    family: "azure",
+    source: "gitleaks cmd/generate/config/rules/azure.go",
+    text: "client_secret=bP88Q~xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+  },
+  {
+    family: "gitlab",
+    source: "gitleaks cmd/generate/config/rules/gitlab.go",
+    text: "glpat-XXXXXXXXXXX-XXXXXXXX",
+  },
+  {
+    family: "gitlab",
+    source: "gitleaks cmd/generate/config/rules/gitlab.go",
+    text: "glpat-xxxxxxxx-xxxxxxxxxxxxxxxxxx.xxxxxxxxx",
+  },
+  {
+    family: "gitlab",
+    source: "gitleaks cmd/generate/config/rules/gitlab.go",
+    text: "glptt-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+  },
+  {
+    family: "gitlab",
+    source: "gitleaks cmd/generate/config/rules/gitlab.go",
+    text: "GR134894112312312312312312312",
+  },
+  {
+    family: "gitlab",
+    source: "gitleaks cmd/generate/config/rules/gitlab.go",
+    text: "GR1348941XXXXXXXXXXXXXXXXXXXX",
+  },
+  {
+    family: "gitlab",
+    source: "gitleaks cmd/generate/config/rules/gitlab.go",
+    text: "glrt-tx_xxxxxxxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxx",
+  },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: "xoxb-xxxxxxxxx-xxxxxxxxxx-xxxxxxxxxxxx",
+  },
+  { family: "slack", source: "gitleaks cmd/generate/config/rules/slack.go", text: "xoxb-xxx" },
+  { family: "slack", source: "gitleaks cmd/generate/config/rules/slack.go", text: "xoxb-12345-abcd234" },
+  { family: "slack", source: "gitleaks cmd/generate/config/rules/slack.go", text: "xoxb-xoxb-my-bot-token" },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: "https://docs.google.com/document/d/1W7KCxOxP-1Fy5EyF2lbJGE2WuKmu5v0suYqoHas1jRM",
+  },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: '"token1": "xoxp-1234567890"',
+  },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: '"token2": "xoxp-XXXXXXXXXX-XXXXXXXXXX-XXXXXXXXXXX-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"',
+  },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: '"token3": "xoxp-1234-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d"',
+  },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: '"token4": "xoxp-572370529330-573807301142-572331691188-####################"',
+  },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: "xoxe.xoxp-1-SlackAppConfigurationAccessTokenHere",
+  },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: "xoxe.xoxp-1-RANDOMSTRINGHERE",
+  },
+  { family: "slack", source: "gitleaks cmd/generate/config/rules/slack.go", text: "xoxe.xoxp-1-initial" },
+  { family: "slack", source: "gitleaks cmd/generate/config/rules/slack.go", text: "xoxe-1-xxx" },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: "XOxE-RROAmw, Home and Garden, 5:24, 20120323",
+  },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: "xoxb-xxxxxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx",
+  },
+  { family: "slack", source: "gitleaks cmd/generate/config/rules/slack.go", text: "xoxb-Slack_BOT_TOKEN" },
+  { family: "slack", source: "gitleaks cmd/generate/config/rules/slack.go", text: "xoxb-abcdef-abcdef" },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: "https://github.com/xoxa-nyc/xoxa-nyc.github.io/blob/master/README.md",
+  },
+  {
+    family: "slack",
+    source: "gitleaks cmd/generate/config/rules/slack.go",
+    text: "https://indieweb.org/images/3/35/2018-250-xoxo-indieweb-1.jpg",
+  },
+  {
+    family: "stripe",
+    source: "detect-secrets tests/plugins/stripe_key_test.py",
+    text: "pk_live_j5krY8XTgIcDaHDb3YrsAfCl",
+  },
+  { family: "stripe", source: "detect-secrets tests/plugins/stripe_key_test.py", text: "sk_live_" },
+  {
+    family: "vault",
+    source: "gitleaks cmd/generate/config/rules/hashicorp_vault.go",
+    text: "  credentials: new AWS.SharedIniFileCredentials({ profile: '<YOUR_PROFILE>' })",
+  },
+  {
+    family: "vault",
+    source: "gitleaks cmd/generate/config/rules/hashicorp_vault.go",
+    text: "INFO 4 --- [           main] o.s.b.f.s.DefaultListableBeanFactory     : Overriding bean definition for bean",
+  },
+  {
+    family: "vault",
+    source: "gitleaks cmd/generate/config/rules/hashicorp_vault.go",
+    text: "s.xxxxxxxxxxxxxxxxxxxxxxxx",
+  },
+  {
+    family: "vault",
+    source: "gitleaks cmd/generate/config/rules/hashicorp_vault.go",
+    text: "s.THISSTRINGISALLUPPERCASE",
+  },
+  {
+    family: "vault",
+    source: "gitleaks cmd/generate/config/rules/hashicorp_vault.go",
+    text: "s.thisstringisalllowercase",
+  },
+  {
+    family: "vault",
+    source: "gitleaks cmd/generate/config/rules/hashicorp_vault.go",
+    text: "s.AcceptanceTimeoutSeconds ",
+  },
+  {
+    family: "vault",
+    source: "gitleaks cmd/generate/config/rules/hashicorp_vault.go",
+    text: "s.makeKubeConfigController = args",
+  },
+  {
+    family: "vault",
+    source: "gitleaks cmd/generate/config/rules/hashicorp_vault.go",
+    text: "hvs.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+  },
+  {
+    family: "terraform",
+    source: "gitleaks cmd/generate/config/rules/hashicorp.go",
+    text: 'token        = "xxxxxxxxxxxxxx.atlasv1.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"',
+  },
+  {
+    family: "terraform",
+    source: "gitleaks cmd/generate/config/rules/hashicorp.go",
+    text: "administrator_login_password = var.db_password",
+  },
+  {
+    family: "terraform",
+    source: "gitleaks cmd/generate/config/rules/hashicorp.go",
+    text: 'password = "${aws_db_instance.default.password}"',
+  },
+  {
+    family: "heroku",
+    source: "gitleaks cmd/generate/config/rules/heroku.go",
+    text: 'const HEROKU_KEY = "12345678-ABCD-ABCD-ABCD-1234567890AB"',
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: "- (id)hf_requiredCharacteristicTypesForDisplayMetadata;",
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: 'amazon.de#@#div[data-cel-widget="desktop-rhf_SponsoredProductsRemoteRHFSearchEXPSubsK2ClickPagination"]',
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: "                            _kHMSymptomhf_generatedByHomeAppForDebuggingPurposesKey,",
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: "    #define OSCHF_DebugGetExpectedAverageCrystalAmplitude NOROM_OSCHF_DebugGetExpectedAverageCrystalAmplitude",
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: "  M_UINT       (ServingCellPriorityParametersDescription_t,  H_PRIO,  2, &hf_servingcellpriorityparametersdescription_h_prio),",
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: '        os.environ.get("HF_AUTH_TOKEN",\n"hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),',
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: "# HuggingFace API Token https://huggingface.co/settings/tokens\nHUGGINGFACE_API_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,",
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: 'public static final String API_ORG_EXIST = "APIOrganizationExist";',
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: "const api_org_controller = require('../../controllers/api/index').organizations;",
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: 'API_ORG_CREATE("https://qyapi.weixin.qq.com/cgi-bin/department/create?access_token=ACCESS_TOKEN"),',
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: '    def _api_org_96726c78_4ae3_402f_b08b_7a78c6903d2a(self, method, url, body, headers):\n        body = self.fixtures.load("api_org_96726c78_4ae3_402f_b08b_7a78c6903d2a.xml")',
+  },
+  {
+    family: "huggingface",
+    source: "gitleaks cmd/generate/config/rules/huggingface.go",
+    text: "<p>You should see a token <code>hf_xxxxx</code> (old tokens are <code>api_XXXXXXXX</code> or <code>api_org_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX</code>).</p>",
+  },
+  {
+    family: "grafana",
+    source: "gitleaks cmd/generate/config/rules/grafana.go",
+    text: "glc_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+  },
+  {
+    family: "grafana",
+    source: "gitleaks cmd/generate/config/rules/grafana.go",
+    text: '   API_KEY="glc_111111111111111111111111111111111111111111="',
+  },
+  {
+    family: "grafana",
+    source: "gitleaks cmd/generate/config/rules/grafana.go",
+    text: "static void GLC_CreateLightmapTextureArray(void);\nstatic void GLC_CreateLightmapTexturesIndividual(void);\n\nvoid GLC_UploadLightmap(int textureUnit, int lightmapnum);",
+  },
+  {
+    family: "grafana",
+    source: "gitleaks cmd/generate/config/rules/grafana.go",
+    text: "// Alias models\nvoid GLC_StateBeginUnderwaterAliasModelCaustics(texture_ref base_texture, texture_ref caustics_texture)\n{",
+  },
+  {
+    family: "grafana",
+    source: "gitleaks cmd/generate/config/rules/grafana.go",
+    text: "glsa_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX_AAAAAAAA",
+  },
+  {
+    family: "anthropic",
+    source: "gitleaks cmd/generate/config/rules/anthropic.go",
+    text: "sk-ant-api03-abc123xyz-456de-klMnopqrstuvwx-3456yza789bcde-1234fghijklmnopAA",
+  },
+  {
+    family: "anthropic",
+    source: "gitleaks cmd/generate/config/rules/anthropic.go",
+    text: "sk-ant-api03-abc123xyz-456def789ghij-klmnopqrstuvwx-3456yza789bcde-1234fghijklmnopby56aaaogaopaaaabc123xyzBB",
+  },
+  {
+    family: "anthropic",
+    source: "gitleaks cmd/generate/config/rules/anthropic.go",
+    text: "sk-ant-admin01-abc123xyz-456de-klMnopqrstuvwx-3456yza789bcde-1234fghijklmnopAA",
+  },
+  {
+    family: "anthropic",
+    source: "gitleaks cmd/generate/config/rules/anthropic.go",
+    text: "sk-ant-admin01-abc123xyz-456def789ghij-klmnopqrstuvwx-3456yza789bcde-1234fghijklmnopby56aaaogaopaaaabc123xyzBB",
+  },
+  {
+    family: "anthropic",
+    source: "gitleaks cmd/generate/config/rules/anthropic.go",
+    text: 'anthropic_token = "sk-ant-oat01-tooShort"',
+  },
+  {
+    family: "anthropic",
+    source: "gitleaks cmd/generate/config/rules/anthropic.go",
+    text: 'anthropic_token = "sk-ant-ort01-tooShort"',
+  },
+  {
+    family: "1password",
+    source: "gitleaks cmd/generate/config/rules/1password.go",
+    text: "        login:\n          serviceAccountToken:\n            fn::secret: ops_eyJzaWduSW5B..[Redacted]",
+  },
+  {
+    family: "1password",
+    source: "gitleaks cmd/generate/config/rules/1password.go",
+    text: ": To start using this service account, run the following command:\n:\n: export OP_SERVICE_ACCOUNT_TOKEN=ops_eyJzaWduSW5BZGRyZXNzIjoiaHR0cHM6...",
+  },
+  {
+    family: "1password",
+    source: "gitleaks cmd/generate/config/rules/1password.go",
+    text: "ops_eyJxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+  },
+  {
+    family: "1password",
+    source: "gitleaks cmd/generate/config/rules/1password.go",
+    text: "A3-XXXXXX-XXXXXXXXXXX-XXXXX-XXXXX-XXXXX",
+  },
+  {
+    family: "1password",
+    source: "gitleaks cmd/generate/config/rules/1password.go",
+    text: "A3-xXXXXX-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
+  },
+  {
+    family: "telegram",
+    source: "detect-secrets tests/plugins/telegram_token_test.py",
+    text: "foo:AAH1bjqpKKW3maRSPAxzIU-0v6xNuq2-NjM",
+  },
+  { family: "telegram", source: "detect-secrets tests/plugins/telegram_token_test.py", text: "foo" },
+  {
+    family: "discord",
+    source: "detect-secrets tests/plugins/discord_test.py",
+    text: "MZ1yGvKTj0rY0cV8i47CjAa.uHQPq.Xb1Mk2nEhe-4icrGOuegj57zMC",
+  },
+  {
+    family: "discord",
+    source: "detect-secrets tests/plugins/discord_test.py",
+    text: "SZ1yGvKTj0rY0cV8i47CjAa.uHQPq.Xb1Mk2nEhe-4icrGOuegj57zMC",
+  },
+  {
+    family: "discord",
+    source: "detect-secrets tests/plugins/discord_test.py",
+    text: "MZ1yGvKTj0rY0cV8i47CjAa.uHQPq.Xb1Mk2nEhe-4icrGOuegj57zM",
+  },
+  {
+    family: "npm",
+    source: "detect-secrets tests/plugins/npm_test.py",
+    text: "//registry.npmjs.org/:_authToken=${NPM_TOKEN}",
+  },
+  {
+    family: "npm",
+    source: "detect-secrets tests/plugins/npm_test.py",
+    text: "//registry.npmjs.org/:_auth=${AUTH_TOKEN}",
+  },
+  {
+    family: "npm",
+    source: "detect-secrets tests/plugins/npm_test.py",
+    text: "//registry.npmjs.org/:_authToken=",
+  },
+  { family: "npm", source: "detect-secrets tests/plugins/npm_test.py", text: "//registry.npmjs.org/:_auth=" },
+  { family: "npm", source: "detect-secrets tests/plugins/npm_test.py", text: "foo" },
+  {
+    family: "database-password",
+    source: "gitleaks cmd/generate/config/rules/database.go",
+    text: "DB_PASSWORD=[value]",
+  },
+  {
+    family: "database-password",
+    source: "gitleaks cmd/generate/config/rules/database.go",
+    text: "somepwd=XXXXXXXXXXXXXXX",
+  },
+  {
+    family: "url-credentials",
+    source: "detect-secrets tests/plugins/basic_auth_test.py",
+    text: "http://localhost:5000/<%= @variable %>",
+  },
+  {
+    family: "url-credentials",
+    source: "trufflehog pkg/detectors/uri/uri_test.go",
+    text: "You cannot find the secret within",
+  },
+  { family: "curl", source: "gitleaks cmd/generate/config/rules/curl.go", text: "curl -i -u 'test:test'" },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: '   curl -sL --user "$1:$2" "$3" > "$4"',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: "curl -u <user:password> https://test.com/endpoint",
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: "curl --user neo4j:[PASSWORD] http://[IP]:7474/db/data/",
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -u "myusername" http://localhost:15130/api/check_user/',
+  },
+  { family: "curl", source: "gitleaks cmd/generate/config/rules/curl.go", text: "curl -u username:token" },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -u "${_username}:${_password}"',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -u "${username}":"${password}"',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -k -X POST -I -u "SRVC_JENKINS:${APPID}"',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -u ":" https://localhost:9200',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: "curl -sw '%{http_code}' -X POST --user '$USERNAME:$PASSWORD' $GItHUB_API_URL/$GIT_COMMIT --data",
+  },
+  { family: "curl", source: "gitleaks cmd/generate/config/rules/curl.go", text: 'curl --user "xxx:yyy"' },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: '           curl -sL --user "$GITHUB_USERNAME:$GITHUB_PASSWORD" "$GITHUB_URL" > "$TESTS_PATH"',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl --silent --fail {{- if and $.Values.username $.Values.password }} --user "{{ $.Values.username }}:{{ $.Values.password }}"',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -XGET -i -u "${{ env.ELK_ID }}:${{ build.env.ELK_PASS }}"',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -XGET -i -u "${{needs.vault.outputs.account_id}}:${{needs.vault.outputs.account_password}}"',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -X POST --user "$(cat ./login.txt):$(cat ./password.txt)"',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: "curl http://127.0.0.1:5000/file --user user:pass --digest        # digest auth",
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: '   curl -X GET --insecure --user "username:password" \\',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: "curl --silent --insecure --user ${f5user}:${f5pass} \\",
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl --insecure --ssl-reqd "smtps://smtp.gmail.com" --mail-from "src@gmail.com" --mail-rcpt "dst@gmail.com" --user "src@gmail.com" --upload-file out.txt',
+  },
+  {
+    family: "curl",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: '#HTTP command line test\ncurl -X POST -H "Content-Type: application/json" -d \'{"id":12345,"geo":{"latitude":28.50,"longitude":-81.14}}\' http://<ip>:8080/serve',
+  },
+  {
+    family: "auth-header",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl https://example.com/micropub -d h=entry -d "content=Hello World" -H "Authorization: Bearer XXXXXXXXXXXX"',
+  },
+  {
+    family: "auth-header",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -X POST https://accounts.spotify.com/api/token -d grant_type=client_credentials --header "Authorization: Basic ..."',
+  },
+  {
+    family: "auth-header",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl \\\n  -H "Authorization: Bearer <Openverse API token>" \\\n  "https://api.openverse.org/v1/audio/?q=test"',
+  },
+  {
+    family: "auth-header",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -v -v -v -X POST https://domain/api/v1/authentication/sso/login-url/ \\\n  -H \'Content-Type: application/json\' \\\n  -H "Authorization: Token **********" \\\n  -d \'{"username": "test", "next": "/luna/"}\'',
+  },
+  {
+    family: "auth-header",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -XPOST http://localhost:8080/api/token -H "Authorization: basic {base64(email:password[\\n])}" => token',
+  },
+  {
+    family: "auth-header",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -X GET \\\n     -H "apikey: $API_KEY" \\\n     -H "Accept: $FORMAT" \\\n"$API_URL/rest/v1/stats_derniere_labellisation"',
+  },
+  {
+    family: "auth-header",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: '$ curl -X POST "http://localhost:8000/v1/chat/completions" \\\n    -H "Content-Type: application/json" \\\n    -H "Authorization: Bearer $API_KEY" \\\n    -d \'{\n        "model": "chatglm3-6b-32k"\n    }\'',
+  },
+  {
+    family: "auth-header",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -X GET -H "Content-Type: application/json" -H "Authorization: Bearer $(gcloud auth print-access-token)" https://workflowexecutions.googleapis.com/v1/projects/244283331594/locations/us-central1/workflows/sample-workflow/executions/43c925aa-514a-44c1-a0a4-a9f8f26fd2cb/callbacks/1705791f-d446-4e92-a6d0-a13622422e80_31864a51-8c13-4b03-ad4d-945cdc8d0631',
+  },
+  {
+    family: "auth-header",
+    source: "gitleaks cmd/generate/config/rules/curl.go",
+    text: 'curl -X POST -H "Content-Type: application/json" -H "Authorization: Basic eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJjb25maWRlbmNlIjowLjh9.kvRPfjAhLhtRTczoRgctVGp7KY1QVH3UBZM-gM0x8ec" \\',
+    policy: "a valid JWT (gitleaks' own jwt rule flags it; its fps are per rule)",
+  },
+  {
+    family: "kubernetes",
+    source: "gitleaks cmd/generate/config/rules/kubernetes.go",
+    text: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-auth-data\ntype: Opaque\ndata:\n  htpasswd: ''\n",
+  },
+  {
+    family: "kubernetes",
+    source: "gitleaks cmd/generate/config/rules/kubernetes.go",
+    text: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-auth-data\ntype: Opaque\ndata:\n  htpasswd: ""\n',
+  },
+  {
+    family: "kubernetes",
+    source: "gitleaks cmd/generate/config/rules/kubernetes.go",
+    text: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-auth-data\ntype: Opaque\ndata:\n  htpasswd: {{ htpasswd }}\n---\napiVersion: v1\nkind: ReplicationController",
+  },
+  {
+    family: "kubernetes",
+    source: "gitleaks cmd/generate/config/rules/kubernetes.go",
+    text: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: kubernetes-dashboard-csrf\n  namespace: kubernetes-dashboard\ntype: Opaque\ndata:\n  csrf: ""\n',
+  },
+  {
+    family: "kubernetes",
+    source: "gitleaks cmd/generate/config/rules/kubernetes.go",
+    text: "apiVersion: v1\ndata:\n\textra: YmFyCg==\nkind: secret\nmetadata:\n\tname: secret-sa-sample",
+  },
+  {
+    family: "kubernetes",
+    source: "gitleaks cmd/generate/config/rules/kubernetes.go",
+    text: "apiVersion: v1\n data:\n \tpassword: {{ .Values.Password }}\n kind: secret\n metadata:\n \tname: secret-sa-sample",
+  },
+  {
+    family: "kubernetes",
+    source: "gitleaks cmd/generate/config/rules/kubernetes.go",
+    text: "apiVersion: 'kubernetes-client.io/v1'\nmetadata:\n  name: actions-exporter\nspec:\n  backendType: secretsManager\n  data:\n    - key: MySecretManagerKey\n      name: github_token\n      property: github_token\nkind: ExternalSecret\n",
+  },
+  {
+    family: "kubernetes",
+    source: "gitleaks cmd/generate/config/rules/kubernetes.go",
+    text: "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata:\n  name: api-key\nspec:\n  secretStoreRef:\n    kind: ClusterSecretStore\n    name: aws-secretsmanager\n  data:\n    - secretKey: api-key\n      remoteRef:\n        key: my-secrets-manager-secret",
+  },
+  {
+    family: "kubernetes",
+    source: "gitleaks cmd/generate/config/rules/kubernetes.go",
+    text: "apiVersion: isindir.github.com/v1alpha3\nkind: SopsSecret\nmetadata:\n  name: sopssecret-sample\nspec:\n  secretTemplates:\n    - name: my-secret-name-0\n      stringData:\n        data-name0: data-value0\n      data:\n        data-name1: ZGF0YS12YWx1ZTE=",
+  },
+  {
+    family: "kubernetes",
+    source: "gitleaks cmd/generate/config/rules/kubernetes.go",
+    text: "apiVersion: isindir.github.com/v1alpha3\nkind: SopsSecret\nmetadata:\n    name: app1-sopssecret\nspec:\n    secretTemplates:\n    -   name: ENC[AES256_GCM,data:W3PiZ6lD6bpfAdI=,iv:2qF98ZkchgfWF4tZo8fok6zY0ZLNRV3wFpl8n2iyC7I=,tag:FzoL+CZHkLEqfWKniRApBA==,type:str]\n        stringData:\n            db-password: ENC[AES256_GCM,data:O+5l4g==,iv:c/dS4BCBMbnKsXYuzBuCuVQt8RV9bOv5HgdpL+iwmns=,tag:KkQfh6OymvCt4uC13p318g==,type:str]",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: '"accessor":"rA1wk0Y45YCufyfq",',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "report_access_id: e8e4df51-2054-49b0-ab1c-516ac95c691d",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'accessibilityYesOptionId = "0736f5ef-7e88-499a-80cc-90c85d2a5180"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "_RandomAccessIterator>\n_LIBCPP_CONSTEXPR_AFTER_CXX11 ",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'this.ultraPictureBox1.Name = "ultraPictureBox1";',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "rapidstring:marm64-uwp=fail",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "event-bus-message-api:rc0.15.0_20231217_1420-SNAPSHOT'",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "COMMUNICATION_API_VERSION=rc0.13.0_20230412_0712-SNAPSHOT",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "MantleAPI_version=9a038989604e8da62ecddbe2094b16ce1b778be1",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "[DEBUG]\t\torg.slf4j.slf4j-api:jar:1.7.8.:compile (version managed from default)",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "[DEBUG]\t\torg.neo4j.neo4j-graphdb-api:jar:3.5.12:test",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "apiUrl=apigee.corpint.com",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'X-API-Name": "NRG0-Hermes-INTERNAL-API",',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'author = "james.fake@ymail.com",',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "X-MS-Exchange-Organization-AuthSource: sm02915.int.contoso.com",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "Authentication-Results: 5h.ca.iphmx.com",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "withCredentials([usernamePassword(credentialsId: '29f63271-dc2f-4734-8221-5b31b5169bac', usernameVariable: 'USERNAME', passwordVariable: 'PASSWORD')]) {",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "credentialsId: 'ff083f76-7804-4ef1-80e4-fe975bb9141b'",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "jobCredentialsId: 'f4aeb6bc-2a25-458a-8111-9be9e502c0e7'",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: '  "credentialId": "B9mTcFSck2LzJO2S3ols63",',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'environment {\n\tCREDENTIALS_ID = "K8S_CRED"\n}',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "dev.credentials.url=dev-lb1.api.f4ke.com:5215",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'keyword: "Befaehigung_P2"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'public_key = "9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "pub const X509_pubkey_st = struct_X509_pubkey_st;",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "|| pIdxKey->default_rc==0",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "monkeys-audio:mx64-uwp=fail",
+  },
+  { family: "generic", source: "gitleaks cmd/generate/config/rules/generic.go", text: "primaryKey={ext:30}" },
+  { family: "generic", source: "gitleaks cmd/generate/config/rules/generic.go", text: "foreignKey={ext:30}" },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "key_down_event={ext:30}",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "issuerKeyHash={ext:30}",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: '<entry key="jetbrains.mps.v8_elimination" value="executed" />',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "minisat-master-keying:x64-uwp=fail",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "IceSSL.KeyFile=s_rsa1024_priv.pem",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: '"bucket_key": "SalesResults-1.2"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: '<key tag="SecurityIdentifier" name="SecurityIdentifier" type="STRING" />',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "schemaKey = 'DOC_Vector_5_32'",
+  },
+  { family: "generic", source: "gitleaks cmd/generate/config/rules/generic.go", text: 'sequenceKey = "18"' },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "app.keystore.file=env/cert.p12",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "-DKEYTAB_FILE=/tmp/app.keytab",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "\tdoc.Security.KeySize = PdfEncryptionKeySize.Key128Bit;",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "o.keySelector=n,o.haKey=!1,",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: '                                "key_name": "prod5zyxlmy-cmk",',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: '                                "kms_key_id": "555ea4a3-d53a-4412-9c66-3a7cb667b0d6",',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: '\t"key_vault_name": "web21prqodx24021",',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "  keyVaultToStoreSecrets: cmp2-qat-1208358310",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: ',apiKey:"6fe4476ee5a1832882e326b506d14126",',
+    policy: "a value-specific allowlist entry (gitleaks' stop word for one published key)",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'const validKeyChars = "0123456789abcdefghijklmnopqrstuvwxyz_-."',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'const keyStr = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "key_length = XSalsa20.key_length",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'pub const SN_id_Gost28147_89_None_KeyMeshing = "id-Gost28147-89-None-KeyMeshing"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "KeyPair = X25519.KeyPair",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "BlindKeySignatures = Ed25519.BlindKeySignatures",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'AVEncVideoMaxKeyframeDistance, "2987123a-ba93-4704-b489-ec1e5f25292c"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "            keyPressed = kVK_Return.u16",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'timezone_mapping = {\n    "Turkey Standard Time": "Europe/Istanbul",\n}',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "password combination.\n\nR5: Regulatory--21",
+  },
+  { family: "generic", source: "gitleaks cmd/generate/config/rules/generic.go", text: "PuttyPassword=0" },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'LLM_SECRET_NAME = "NEXUS-GPT4-API-KEY"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "  <UserSecretsId>79a3edd0-2092-40a2-a04d-dcb46d5ca9ed</UserSecretsId>",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "secret_length = X25519.secret_length",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "secretSize must be >= XXH3_SECRET_SIZE_MIN",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "# get build time secret for authentication\n#RUN --mount=type=secret,id=jfrog_secret \\\n#    JFROG_SECRET = $(cat /run/secrets/jfrog_secret) && \\",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "    access_token_url='https://github.com/login/oauth/access_token',",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'publicToken = "9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: '<SourceFile SourceLocation="F:\\Extracts\\" TokenFile="RTL_INST_CODE.cer">',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'notes            = "Maven - io.jsonwebtoken:jjwt-jackson-0.11.2"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "csrf-token=Mj2qykJO5rELyHgezQ69nzUX0i3OH67V7+V4eUrLfpuyOuxmiW9rhROG/Whikle15syazJOkrjJa3U2AbhIvUw==",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'clientId = "73082700-1f09-405b-80d0-3131bfd6272d"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "GITHUB_API_KEY=\nDYNATRACE_API_KEY=",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "snowflake.password=\njdbc.snowflake.url=",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "import { chain_Anvil1_Key, chain_Anvil2_Key } from '../blockchain-tests/pallets/supported-chains/consts';",
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'SRCREV_moby = "43fc912ef59a83054ea7f6706df4d53a7dea4d80"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: 'LIC_FILES_CHKSUM = "file://${WORKDIR}/license.html;md5=5c94767cedb5d6987c902ac850ded2c6"',
+  },
+  {
+    family: "generic",
+    source: "gitleaks cmd/generate/config/rules/generic.go",
+    text: "client_vpn_endpoint_id = aws_ec2_client_vpn_endpoint.client-vpn-endpoint.id",
+  },
+  { family: "generic", source: "detect-secrets tests/plugins/keyword_test.py", text: 'theapikey := ""' },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: 'theapikey := "somefakekey"',
+  },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: "theapikeyforfoo := hopenobodyfindsthisone",
+  },
+  { family: "generic", source: "detect-secrets tests/plugins/keyword_test.py", text: 'theapikey: ""' },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: 'theapikey: "somefakekey"',
+  },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: "theapikeyforfoo:hopenobodyfindsthisone",
+  },
+  { family: "generic", source: "detect-secrets tests/plugins/keyword_test.py", text: "password: ${link}" },
+  { family: "generic", source: "detect-secrets tests/plugins/keyword_test.py", text: 'theapikey[] = ""' },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: 'theapikey = @"somefakekey"',
+  },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: 'some_key = "real_secret"',
+  },
+  { family: "generic", source: "detect-secrets tests/plugins/keyword_test.py", text: 'my_password = ""' },
+  { family: "generic", source: "detect-secrets tests/plugins/keyword_test.py", text: "my_password = ''" },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: 'my_password = "fakesecret"',
+  },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: 'open(self, password = ""):',
+  },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: "my_password = foo(hey)you",
+  },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: "my_password = request.json_body['hey']",
+  },
+  { family: "generic", source: "detect-secrets tests/plugins/keyword_test.py", text: "my_password = True" },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: "login(username=username, password=password)",
+  },
+  { family: "generic", source: "detect-secrets tests/plugins/keyword_test.py", text: 'private_key "";' },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: "private_key '\"no spaces';",
+  },
+  { family: "generic", source: "detect-secrets tests/plugins/keyword_test.py", text: 'private_key "fake";' },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: 'private_key "some/dir/aint/a/secret";',
+  },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: 'private_key "${FOO}";',
+  },
+  { family: "generic", source: "detect-secrets tests/plugins/keyword_test.py", text: "apiKey: this.apiKey," },
+  {
+    family: "generic",
+    source: "detect-secrets tests/plugins/keyword_test.py",
+    text: "apiKey: fs.readFileSync('foo',",
+  },
+  { family: "generic", source: "detect-secrets tests/plugins/keyword_test.py", text: "$password = $input;" },
+  {
+    family: "jwt",
+    source: "detect-secrets tests/plugins/jwt_test.py",
+    text: '{"alg":"HS256","typ":"JWT"}.{"name":"Jon Doe"}.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+  },
+  {
+    family: "jwt",
+    source: "detect-secrets tests/plugins/jwt_test.py",
+    text: "bm90X3ZhbGlkX2pzb25fYXRfYWxs.bm90X3ZhbGlkX2pzb25fYXRfYWxs.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+  },
+  {
+    family: "jwt",
+    source: "detect-secrets tests/plugins/jwt_test.py",
+    text: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+  },
+  { family: "jwt", source: "detect-secrets tests/plugins/jwt_test.py", text: "jwt" },
+  {
+    family: "jwt",
+    source: "detect-secrets tests/plugins/jwt_test.py",
+    text: "eyJhbasdGciOiJIUaddasdasfsasdasdzI1NiIasdsInR5cCI6IkpXVCasdJasd9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+  },
+  {
+    family: "jwt",
+    source: "detect-secrets tests/plugins/jwt_test.py",
+    text: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+  },
+  { family: "jwt", source: "detect-secrets tests/plugins/jwt_test.py", text: "eyJAAAA.eyJBBB" },
+  { family: "jwt", source: "detect-secrets tests/plugins/jwt_test.py", text: "eyJBB.eyJCC.eyJDDDD" },
+  { family: "aws", source: "detect-secrets tests/plugins/aws_key_test.py", text: "akiazzzzzzzzzzzzzzzz" },
+  { family: "aws", source: "detect-secrets tests/plugins/aws_key_test.py", text: "AKIAZZZ" },
+  {
+    family: "openai",
+    source: "detect-secrets tests/plugins/openai_test.py",
+    text: "sk-proj-Xi8tdMjHV6pmbBbwilTeT4BlbkFJ3UDnpdEwNNm6wVBpYM0o",
+  },
+  {
+    family: "mailchimp",
+    source: "detect-secrets tests/plugins/mailchimp_key_test.py",
+    text: "3ea4572956e2b381923ed34c31db76aa-2",
+  },
+  {
+    family: "mailchimp",
+    source: "detect-secrets tests/plugins/mailchimp_key_test.py",
+    text: "aea462953eb192d38c31a433e76257db-al32",
+  },
+  {
+    family: "mailchimp",
+    source: "detect-secrets tests/plugins/mailchimp_key_test.py",
+    text: "9276a43e2951aa46e2b1c33ED38357DB-us2",
+  },
+  {
+    family: "mailchimp",
+    source: "detect-secrets tests/plugins/mailchimp_key_test.py",
+    text: "3a5633e829d3c71-us2",
+  },
+  {
+    family: "gitlab",
+    source: "detect-secrets tests/plugins/gitlab_token_test.py",
+    text: "glpat-hellOWorld380 testin",
+  },
+  {
+    family: "gitlab",
+    source: "detect-secrets tests/plugins/gitlab_token_test.py",
+    text: "glpat_hellOworld380_testin",
+  },
+  {
+    family: "gitlab",
+    source: "detect-secrets tests/plugins/gitlab_token_test.py",
+    text: "gldt-seems_too000Sshorty",
+  },
+  {
+    family: "gitlab",
+    source: "detect-secrets tests/plugins/gitlab_token_test.py",
+    text: "foo_hello-world80_testin",
+  },
+  {
+    family: "gitlab",
+    source: "detect-secrets tests/plugins/gitlab_token_test.py",
+    text: "glsoat-PREfix_helloworld380_testin_pretty_long_token_long_",
+  },
+];
