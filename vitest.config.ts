@@ -15,6 +15,7 @@ const REPLICA_SUITES = [
   "test/app/executors/deploy-step.test.ts",
   "test/app/deploy/checks.test.ts",
   "test/app/deploy/protection.test.ts",
+  "test/app/findings/*.test.ts",
 ];
 
 const shared = {

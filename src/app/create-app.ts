@@ -4,6 +4,7 @@ import type { PaceLimits } from "../core/pacing/pace-limits.js";
 import { stepPlan } from "../core/run/plan-index.js";
 import { githubWebBase } from "../dashboard/github-links.js";
 import { dashboardHandler, dashboardRunUrl } from "../dashboard/handler.js";
+import { FindingStore } from "../db/finding-store.js";
 import { GitHubStore } from "../db/github-store.js";
 import { namedLocks } from "../db/named-locks.js";
 import { openAgentCache } from "../db/open-agent-cache.js";
@@ -116,6 +117,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       env,
       store,
       github,
+      findings: new FindingStore(store.database),
       provider,
       agentCache: agentCache.cache,
       templates: loadBuiltinTemplates(),
@@ -168,6 +170,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
           store,
           db: store.database,
           github,
+          findings: services.findings,
           changes: services.changes,
           log,
           webBase: githubWebBase(rawEnv),

@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import type { RunState } from "../core/run/run-state.js";
+import type { FindingStore } from "../db/finding-store.js";
 import type { GitHubStore } from "../db/github-store.js";
 import type { KyselyRunStore } from "../db/kysely-run-store.js";
 import type { NamedLocks } from "../db/named-locks.js";
@@ -33,6 +34,8 @@ export interface AppServices {
   readonly env: Env;
   readonly store: KyselyRunStore;
   readonly github: GitHubStore;
+  /** The ledger of posted findings and their judgements. */
+  readonly findings: FindingStore;
   readonly engine: Engine;
   readonly provider: AgentProvider;
   readonly agentCache: AgentCache;

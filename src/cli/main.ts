@@ -2,6 +2,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { graphCommand } from "./commands/graph.js";
+import { profilesCommand } from "./commands/profiles.js";
 import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import { validateCommand } from "./commands/validate.js";
@@ -72,6 +73,13 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .option("-w, --workflow <id>", "a workflow of the file, or a built-in template")
     .option("-f, --file <path>", "workflow file", ".agents/workflow.yaml")
     .action(act((opts: { workflow?: string; file?: string }) => graphCommand(opts, io)));
+
+  cli
+    .command("profiles")
+    .description("print each agent's learning profile per repository, from judged findings")
+    .option("--repo <owner/name>", "only this repository")
+    .option("--json", "print profiles and findings by state as JSON")
+    .action(act((opts: { repo?: string; json?: boolean }) => profilesCommand(opts, io)));
   return cli;
 }
 

@@ -64,4 +64,11 @@ svg{background:var(--card);border:1px solid var(--line);border-radius:6px;max-wi
 #timeline .bar.s-succeeded{fill:var(--succeeded)}#timeline .bar.s-failed{fill:var(--failed)}#timeline .bar.s-cancelled{fill:var(--cancelled)}
 #gates li{margin:4px 0}.findings{list-style:none;padding:0}.finding{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:6px 10px;margin:6px 0}
 .finding p{margin:4px 0 0;white-space:pre-wrap}.legend .badge{opacity:.9}
+header.top .home{display:flex;align-items:center;gap:20px}nav.sections{display:flex;gap:14px}
+nav.sections a{color:#d1d9e0;text-decoration:none}nav.sections a[aria-current=page]{color:#fff;font-weight:600}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.charts{display:flex;flex-wrap:wrap;gap:12px}figure.curve{margin:0;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:8px}
+figure.curve figcaption{font-size:12px;margin-bottom:4px}figure.curve svg{border:0}
+.learning-curve .ytick line{stroke:#eaeef2}.learning-curve text{font-size:10px;fill:var(--muted)}
+.learning-curve .line{fill:none;stroke:var(--running);stroke-width:2}.learning-curve .point{fill:var(--running)}
 `;

@@ -5,6 +5,7 @@ import type { RunPlan } from "../core/run/plan.js";
 import { RUN_STATES, type RunStatus } from "../core/run/run-state.js";
 import type { Db } from "../db/connect.js";
 import { filterChoices, listSignature, runListPage, runVersion } from "../db/dashboard-queries.js";
+import { FindingStore } from "../db/finding-store.js";
 import type { GitHubStore } from "../db/github-store.js";
 import { DEFAULT_PAGE } from "../db/list-runs.js";
 import type { Logger } from "../engine/logger.js";
@@ -16,6 +17,7 @@ import { clearedCookie, DashboardAuth, isHttps, sessionCookie } from "./auth.js"
 import { githubLinks } from "./github-links.js";
 import { type GraphLayout, layoutPlan } from "./graph-layout.js";
 import { serveChanges } from "./live.js";
+import { loadProfiles } from "./profiles-view.js";
 import { elapsed, formatTime, runView, subjectOf } from "./run-view.js";
 import { render } from "./views.js";
 
@@ -37,6 +39,8 @@ export interface DashboardDeps {
   readonly store: RunStore;
   readonly db: Db;
   readonly github: GitHubStore;
+  /** The findings ledger, for the Profiles page (default: one over `db`). */
+  readonly findings?: FindingStore;
   readonly changes: RunChanges;
   readonly log: Logger;
   /** GitHub's web address (`githubWebBase`). */
@@ -51,11 +55,13 @@ const CHOICES_MS = 10_000;
 
 /**
  * The dashboard under `/agents` (github-app.md, "Dashboard and CLI"): sign-in, the runs list, a run's page and
- * their live streams. Read-only: it changes no run. Returns false for every other path.
+ * their live streams, the agents' learning profiles. Read-only: it changes no run. Returns false for every other
+ * path.
  */
 export function dashboardHandler(deps: DashboardDeps): HttpHandler {
   const auth = new DashboardAuth(deps.token);
   const now = deps.now ?? Date.now;
+  const findings = deps.findings ?? new FindingStore(deps.db);
   const layouts = new Map<string, GraphLayout>();
   let choices: { at: number; value: { repos: string[]; workflows: string[] } } | null = null;
 
@@ -100,6 +106,7 @@ export function dashboardHandler(deps: DashboardDeps): HttpHandler {
       render("RUNS", {
         pageTitle: "Runs",
         signedIn: true,
+        section: "runs",
         liveUrl: `/agents/events?${base}`,
         signature: createHash("sha1")
           .update(rows.map((r) => `${r.id}:${r.status}:${r.tokens}:${r.finishedAt}`).join(","))
@@ -155,9 +162,16 @@ export function dashboardHandler(deps: DashboardDeps): HttpHandler {
     );
   }
 
+  async function profilesPage(_req: IncomingMessage, res: ServerResponse, url: URL) {
+    const repo = url.searchParams.get("repo") || null;
+    const v = await loadProfiles(findings, deps.db, repo, now());
+    html(res, 200, render("PROFILES", { pageTitle: "Profiles", signedIn: true, section: "profiles", v }));
+  }
+
   routes["GET /agents"] = runsPage;
   routes["GET /agents/"] = runsPage;
   routes["GET /agents/runs/([^/]+)"] = runPage;
+  routes["GET /agents/profiles"] = profilesPage;
   routes["GET /agents/runs/([^/]+)/events"] = async (req, res, _url, m) => {
     const id = decodedId(m[1]);
     if (id === null) return notFound(res, `No run ${m[1]}.`);

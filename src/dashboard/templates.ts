@@ -14,7 +14,7 @@ const layout = (body: string) => `<!doctype html>
 <script src="/agents/assets/dashboard.js" defer></script>
 </head>
 <body>
-<header class="top"><a href="/agents" class="brand">phasegate</a>{% if signedIn %}<form method="post" action="/agents/logout" class="logout"><button type="submit">Sign out</button></form>{% endif %}</header>
+<header class="top"><span class="home"><a href="/agents" class="brand">phasegate</a>{% if signedIn %}<nav class="sections" aria-label="Dashboard"><a href="/agents"{% if section == "runs" %} aria-current="page"{% endif %}>Runs</a><a href="/agents/profiles"{% if section == "profiles" %} aria-current="page"{% endif %}>Profiles</a></nav>{% endif %}</span>{% if signedIn %}<form method="post" action="/agents/logout" class="logout"><button type="submit">Sign out</button></form>{% endif %}</header>
 ${body}
 </body>
 </html>`;
@@ -109,6 +109,54 @@ export const RUN =
 <tbody>
 {% for a in v.audit %}<tr><td>{{ a.at }}</td><td>{{ a.actor }}</td><td>{{ a.action }}</td><td>{{ a.step }}</td><td><code>{{ a.sha }}</code></td><td>{{ a.reason }}</td></tr>{% else %}<tr class="empty"><td colspan="6">Nothing yet.</td></tr>{% endfor %}
 </tbody>
+</table>
+</section>
+</main>`);
+
+/** Profiles: who made findings and how people judged them; never a finding's title, text or anything prompted. */
+export const PROFILES = layout(`<main id="profiles-page">
+<h1>Profiles</h1>
+<p class="muted">How often people judged each agent's findings right, per repository, model, step kind and task type. Expertise weighs recent judgements more (7-day half-life, the last 7 days 3×); score = 0.3 · health + 0.5 · expertise + 0.2 · confidence.</p>
+<form id="filters" method="get" action="/agents/profiles">
+<label>Repository <select name="repo"><option value="">all</option>{% for r in v.repos %}<option value="{{ r }}"{% if r == v.filter %} selected{% endif %}>{{ r }}</option>{% endfor %}</select></label>
+<button type="submit">Filter</button>
+</form>
+
+<section id="profiles-section"><h2>Scores</h2>
+{% if v.rows.size == 0 %}<p id="no-profiles" class="muted">No judged findings{% if v.filter != "" %} in {{ v.filter }}{% endif %} yet: reply <code>/agents useful</code> or <code>/agents wrong</code> to the app's inline comments, react 👍/👎, resolve their threads, or push a change to the flagged code.</p>{% else %}
+<table id="profiles">
+<thead><tr><th>Repository</th><th>Agent</th><th>Model</th><th>Kind</th><th>Task</th><th>Judged</th><th>Precision</th><th>Expertise</th><th>Confidence</th><th>Health</th><th>Score</th></tr></thead>
+<tbody>
+{% for p in v.rows %}<tr class="profile"><td class="repo">{{ p.repo }}</td><td class="persona">{{ p.persona }}</td><td class="model">{{ p.model }}</td><td class="kind">{{ p.stepKind }}</td><td class="task">{{ p.taskType }}</td><td class="num judged">{{ p.judged }}</td><td class="num precision">{{ p.precision }}</td><td class="num expertise">{{ p.expertise }}</td><td class="num confidence">{{ p.confidence }}</td><td class="num health">{{ p.health }}</td><td class="num score">{{ p.score }}</td></tr>
+{% endfor %}</tbody>
+</table>{% endif %}
+</section>
+
+{% if v.charts.size > 0 %}<section id="curves"><h2>Learning curves</h2>
+<p class="muted">Precision per day over the last 30 days, per agent and model; days without judgements are gaps.</p>
+<div class="charts">
+{% for c in v.charts %}<figure class="curve" data-repo="{{ c.repo }}" data-persona="{{ c.persona }}" data-model="{{ c.model }}">
+<figcaption><b>{{ c.persona }}</b> on <b>{{ c.model }}</b> <span class="muted">{{ c.repo }} · {{ c.judged }} judged</span></figcaption>
+<svg class="learning-curve" role="img" aria-labelledby="{{ c.id }}-title" viewBox="0 0 {{ c.width }} {{ c.height }}" width="{{ c.width }}" height="{{ c.height }}">
+<title id="{{ c.id }}-title">{{ c.title }}</title>
+{% for t in c.yTicks %}<g class="ytick"><line x1="{{ c.left }}" x2="{{ c.right }}" y1="{{ t.y }}" y2="{{ t.y }}"/><text x="{{ t.x }}" y="{{ t.y | plus: 4 }}" text-anchor="{{ t.anchor }}">{{ t.label }}</text></g>{% endfor %}
+{% for t in c.xTicks %}<text class="xtick" x="{{ t.x }}" y="{{ t.y }}" text-anchor="{{ t.anchor }}">{{ t.label }}</text>{% endfor %}
+<path class="line" d="{{ c.path }}"/>
+{% for p in c.points %}<circle class="point" cx="{{ p.x }}" cy="{{ p.y }}" r="3" data-day="{{ p.day }}"><title>{{ p.label }}</title></circle>{% endfor %}
+</svg>
+</figure>
+{% endfor %}</div>
+</section>{% endif %}
+
+<section id="states"><h2>Findings by state</h2>
+<p id="states-summary">{% if v.filter != "" %}{{ v.filter }}{% else %}All repositories{% endif %}: {{ v.summary }}</p>
+<table id="finding-states">
+<thead><tr><th>Repository</th>{% for s in findingStates %}<th class="num">{{ s }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for r in v.states %}<tr class="state-row"><td class="repo">{{ r.repo }}</td>{% for n in r.counts %}<td class="num">{{ n }}</td>{% endfor %}</tr>
+{% else %}<tr class="empty"><td colspan="6">No findings{% if v.filter != "" %} in {{ v.filter }}{% endif %} yet.</td></tr>
+{% endfor %}</tbody>
+{% if v.overall and v.states.size > 0 %}<tfoot><tr class="overall"><th>{{ v.overall.repo }}</th>{% for n in v.overall.counts %}<td class="num">{{ n }}</td>{% endfor %}</tr></tfoot>{% endif %}
 </table>
 </section>
 </main>`);

@@ -1,8 +1,9 @@
 import { Liquid, type Template } from "liquidjs";
+import { FINDING_STATES } from "../core/learning/profiles.js";
 import { STEP_STATES } from "../core/run/run-state.js";
-import { LOGIN, NOT_FOUND, RUN, RUNS } from "./templates.js";
+import { LOGIN, NOT_FOUND, PROFILES, RUN, RUNS } from "./templates.js";
 
-const templates = { LOGIN, NOT_FOUND, RUN, RUNS } as const;
+const templates = { LOGIN, NOT_FOUND, PROFILES, RUN, RUNS } as const;
 
 /** Liquid with every output HTML-escaped; templates parsed once. */
 const liquid = new Liquid({ outputEscape: "escape", strictFilters: true, cache: false });
@@ -15,5 +16,9 @@ export function render(name: keyof typeof templates, scope: Record<string, unkno
     tpl = liquid.parse(templates[name]);
     parsed.set(name, tpl);
   }
-  return liquid.renderSync(tpl, { stepStates: STEP_STATES, ...scope }) as string;
+  return liquid.renderSync(tpl, {
+    stepStates: STEP_STATES,
+    findingStates: FINDING_STATES,
+    ...scope,
+  }) as string;
 }

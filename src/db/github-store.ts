@@ -149,14 +149,23 @@ export class GitHubStore {
       .execute();
   }
 
+  /** Fingerprints already posted on a PR (`posted_findings`, and the findings ledger): never posted again. */
   async postedFingerprints(repo: string, number: number): Promise<Set<string>> {
-    const rows = await this.db.kysely
-      .selectFrom("posted_findings")
-      .select("fingerprint")
-      .where("repo", "=", repo)
-      .where("number", "=", number)
-      .execute();
-    return new Set(rows.map((r) => r.fingerprint));
+    const [legacy, ledger] = await Promise.all([
+      this.db.kysely
+        .selectFrom("posted_findings")
+        .select("fingerprint")
+        .where("repo", "=", repo)
+        .where("number", "=", number)
+        .execute(),
+      this.db.kysely
+        .selectFrom("findings")
+        .select("fingerprint")
+        .where("repo", "=", repo)
+        .where("number", "=", number)
+        .execute(),
+    ]);
+    return new Set([...legacy, ...ledger].map((r) => r.fingerprint));
   }
 
   async addPostedFindings(

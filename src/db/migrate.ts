@@ -5,6 +5,7 @@ import * as agentCache from "./migrations/0002_agent_cache.js";
 import * as github from "./migrations/0003_github.js";
 import * as installationPace from "./migrations/0004_installation_pace.js";
 import * as jobClaims from "./migrations/0005_job_claims.js";
+import * as findings from "./migrations/0006_findings.js";
 import type { Database } from "./schema.js";
 
 /** Every migration, in order. A static record: no folder scanning, so bundling and `dist/` layout don't matter. */
@@ -14,6 +15,7 @@ const MIGRATIONS = {
   "0003_github": github,
   "0004_installation_pace": installationPace,
   "0005_job_claims": jobClaims,
+  "0006_findings": findings,
 };
 
 function migrator(db: Kysely<Database>, migrationTableSchema?: string): Migrator {

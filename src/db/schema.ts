@@ -126,6 +126,65 @@ export interface PostedFindingsTable {
   readonly posted_at: EpochMs;
 }
 
+/** One finding posted on a PR and what its reviewers made of it (see migration 0006). */
+export interface FindingsTable {
+  readonly repo: string;
+  readonly number: number;
+  readonly fingerprint: string;
+  readonly run_id: string;
+  readonly step_id: string;
+  /** The step's `agent:` persona, or the step's id when it has none. */
+  readonly persona: string;
+  readonly model: string;
+  readonly step_kind: string;
+  readonly task_type: string;
+  readonly file: string;
+  readonly line: number | null;
+  readonly severity: string;
+  readonly title: string;
+  readonly source: string | null;
+  /** Hash of the flagged code when posted: a push that removes it addresses the finding. */
+  readonly code_hash: string | null;
+  /** `inline`, `body` or `held-back`. */
+  readonly posted_in: string;
+  readonly review_id: string | null;
+  readonly comment_id: string | null;
+  /** The review thread's GraphQL node id, once known. */
+  readonly thread_id: string | null;
+  readonly head_sha: string;
+  readonly posted_at: EpochMs;
+  /** `open`, `useful`, `wrong`, `addressed` or `dismissed`. */
+  readonly state: string;
+  /** 1 when `state` came from `/agents useful|wrong` or a reaction: inferred judgements never override it. */
+  readonly explicit: number;
+  readonly judged_by: string | null;
+  readonly judged_at: EpochMs | null;
+  readonly reason: string | null;
+  /** 1 when a `wrong`/`dismissed` judgement came from a writer who is neither the PR's author nor its last pusher. */
+  readonly clears: number;
+  /** 0 once the repository's admins reset learning: the judgement no longer teaches profiles. */
+  readonly learn: number;
+  readonly code_changed_at: EpochMs | null;
+  readonly thread_resolved_at: EpochMs | null;
+  readonly reactions_read_at: EpochMs | null;
+}
+
+/** Every judgement as it came, applied or not: the audit trail of what the app learned. */
+export interface FindingJudgementsTable {
+  readonly repo: string;
+  readonly number: number;
+  readonly fingerprint: string;
+  /** `useful`, `wrong`, `addressed`, `dismissed`, or `reset`. */
+  readonly judgement: string;
+  /** `reply`, `reaction`, `thread`, `push` or `reset`. */
+  readonly source: string;
+  readonly actor: string;
+  readonly reason: string | null;
+  /** 1 when it changed the finding's state. */
+  readonly applied: number;
+  readonly at: EpochMs;
+}
+
 /** A deployment protection rule GitHub asked about, answered once the run's gates decide. */
 export interface ProtectionRequestsTable {
   readonly callback_url: string;
@@ -163,6 +222,8 @@ export interface Database {
   agent_cache: AgentCacheTable;
   effects: EffectsTable;
   posted_findings: PostedFindingsTable;
+  findings: FindingsTable;
+  finding_judgements: FindingJudgementsTable;
   protection_requests: ProtectionRequestsTable;
   installation_pace: InstallationPaceTable;
 }

@@ -1,5 +1,6 @@
 import type { FileDiff } from "../core/diff/diff.js";
 import type { Finding } from "../core/findings/finding.js";
+import type { JudgedFinding } from "../core/learning/profiles.js";
 import type { StepPlan } from "../core/run/plan.js";
 import type { RunCommand, RunEvent } from "../core/run/run-event.js";
 import type { RunFacts, RunState, RunStatus, StepOutput, WaitingFor } from "../core/run/run-state.js";
@@ -168,6 +169,17 @@ export interface CacheEntry {
   readonly promptVersion: string;
   readonly path: string;
   readonly review: CachedReview;
+}
+
+/**
+ * What agent steps read of what humans judged (`src/db/finding-store.ts` in the app): the judged findings that
+ * route models and hold back noise, and a PR's findings cleared by a judgement.
+ */
+export interface LearningPort {
+  /** A persona's judged findings in a repository (one indexed query). */
+  judged(repo: string, persona: string): Promise<readonly JudgedFinding[]>;
+  /** Fingerprints on a PR judged `wrong`/`dismissed` by a writer who may clear them (see `judgementClears`). */
+  cleared(repo: string, number: number): Promise<ReadonlyMap<string, "wrong" | "dismissed">>;
 }
 
 /** What running a step's executor came to. */

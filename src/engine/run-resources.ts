@@ -7,6 +7,31 @@ export interface RunShare {
   readonly budget: RunBudget;
   /** Runs a model call once fewer than `max_parallel` of the run's calls are in flight. */
   readonly limit: LimitFunction;
+  /**
+   * Reads the steps of a run starting together share (what humans judged): `key`'s answer is reused for
+   * `MEMO_MS`, so a later phase or a retry reads it fresh.
+   */
+  shared<T>(key: string, now: number, read: () => Promise<T>): Promise<T>;
+}
+
+/** How long a shared read is reused: steps that start together, not a later retry. */
+const MEMO_MS = 5_000;
+
+function newShare(run: RunState): RunShare {
+  const memo = new Map<string, { at: number; value: Promise<unknown> }>();
+  return {
+    budget: new RunBudget(run.plan.budgetTokens),
+    limit: pLimit(run.plan.maxParallel),
+    shared<T>(key: string, now: number, read: () => Promise<T>): Promise<T> {
+      const hit = memo.get(key);
+      if (hit && now - hit.at < MEMO_MS) return hit.value as Promise<T>;
+      const value = read();
+      memo.set(key, { at: now, value });
+      // A failed read is not remembered.
+      value.catch(() => memo.get(key)?.value === value && memo.delete(key));
+      return value;
+    },
+  };
 }
 
 /** Runs remembered; older ones are forgotten (their steps finished long ago, or another process took over). */
@@ -26,7 +51,7 @@ export class RunResources {
     if (share) {
       this.#runs.delete(run.id); // re-inserted below: most recently used last
     } else {
-      share = { budget: new RunBudget(run.plan.budgetTokens), limit: pLimit(run.plan.maxParallel) };
+      share = newShare(run);
     }
     this.#runs.set(run.id, share);
     if (this.#runs.size > CAPACITY) this.#runs.delete(this.#runs.keys().next().value as string);

@@ -49,6 +49,39 @@ export function createMetrics(db: Db): Metrics {
       this.set(Number(rows[0]?.n ?? 0));
     },
   });
+  new Gauge({
+    name: "phasegate_findings",
+    help: "Posted findings by state (open, useful, wrong, addressed, dismissed)",
+    labelNames: ["state"],
+    registers,
+    async collect() {
+      const { rows } = await sql<{ state: string; n: number | string }>`
+        select state, count(*) as n from findings where posted_in <> 'held-back' group by state`.execute(
+        db.kysely,
+      );
+      this.reset();
+      for (const state of ["open", "useful", "wrong", "addressed", "dismissed"]) this.set({ state }, 0);
+      for (const r of rows) this.set({ state: r.state }, Number(r.n));
+    },
+  });
+  new Gauge({
+    name: "phasegate_finding_judgements",
+    help: "Judgements recorded, by judgement (useful, wrong, addressed, dismissed, reset), source (reply, reaction, thread, push, reset) and whether they changed the finding's state",
+    labelNames: ["judgement", "source", "applied"],
+    registers,
+    async collect() {
+      const { rows } = await sql<{ judgement: string; source: string; applied: number; n: number | string }>`
+        select judgement, source, applied, count(*) as n from finding_judgements
+        group by judgement, source, applied`.execute(db.kysely);
+      this.reset();
+      for (const r of rows) {
+        this.set(
+          { judgement: r.judgement, source: r.source, applied: Number(r.applied) === 1 ? "true" : "false" },
+          Number(r.n),
+        );
+      }
+    },
+  });
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name, help, labelNames, registers });
   const histogram = <L extends string>(

@@ -560,10 +560,10 @@ export function mergePassed(head: string, created: boolean) {
 }
 
 const FINDING_MARKERS = {
-  missingTest: "<!-- phasegate:finding 2b6fa003b5c0a153 -->",
-  consoleLog: "<!-- phasegate:finding 91410813ca6d1a83 -->",
-  todo: "<!-- phasegate:finding fecbe7ddc2c3570d -->",
-  debugger: "<!-- phasegate:finding 35e05c7a23a17e6a -->",
+  missingTest: "<!-- phasegate:finding 0965e7303690f060 -->",
+  consoleLog: "<!-- phasegate:finding 6d85cea99828e559 -->",
+  todo: "<!-- phasegate:finding 39553ad449894aa4 -->",
+  debugger: "<!-- phasegate:finding c2c7e58a88faadba -->",
 };
 
 /**

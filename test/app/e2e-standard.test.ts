@@ -183,7 +183,7 @@ describe.each(APP_DATABASES)("end to end on %s", (database) => {
               `\`code-review\` failed: ${failed}`,
               "**[medium] Changed without a test change** · `src/app.ts` · `tests`",
               "src/app.ts changed (+2 −0) but no matching test file (such as app.test.ts) changed in this pull request. Add or update a test that covers the change.",
-              "<!-- phasegate:finding 2b6fa003b5c0a153 -->",
+              "<!-- phasegate:finding 0965e7303690f060 -->",
               "",
             ].join("\n\n"),
             "review",

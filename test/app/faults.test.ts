@@ -238,7 +238,7 @@ const debugReviewed: Sent[] = [
           path: "src/a.ts",
           line: 2,
           side: "RIGHT",
-          body: `**[medium] Debug leftover: console.log** · \`code-review\`\n\n${DEBUG_MESSAGE}\n\n<!-- phasegate:finding 0b612c6bfa8c7b5b -->`,
+          body: `**[medium] Debug leftover: console.log** · \`code-review\`\n\n${DEBUG_MESSAGE}\n\n<!-- phasegate:finding 3fc5efdf7a080acf -->`,
         },
       ],
     },

@@ -243,6 +243,7 @@ describe("phasegate graph and help", () => {
       ["run", "--help"],
       ["status", "--help"],
       ["graph", "--help"],
+      ["profiles", "--help"],
     ]) {
       const r = await cli(...argv);
       expect(r.code, argv.join(" ")).toBe(0);

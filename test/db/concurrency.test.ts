@@ -75,6 +75,7 @@ describe.each(DATABASE_KINDS)("separate processes (%s)", (kind) => {
         "0003_github",
         "0004_installation_pace",
         "0005_job_claims",
+        "0006_findings",
       ]);
     } finally {
       await t.cleanup();

@@ -10,6 +10,8 @@ const TABLES = [
   "audit",
   "deliveries",
   "effects",
+  "finding_judgements",
+  "findings",
   "installation_pace",
   "posted_findings",
   "protection_requests",
@@ -17,7 +19,14 @@ const TABLES = [
   "runs",
   "steps",
 ];
-const ALL = ["0001_init", "0002_agent_cache", "0003_github", "0004_installation_pace", "0005_job_claims"];
+const ALL = [
+  "0001_init",
+  "0002_agent_cache",
+  "0003_github",
+  "0004_installation_pace",
+  "0005_job_claims",
+  "0006_findings",
+];
 
 /** The tables of this test's own schema (Postgres lists every schema's; other tests' are there too). */
 async function tables(db: Db): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Finding } from "../../src/core/findings/finding.js";
+import { codeHash, findingFingerprintOf, flaggedCode } from "../../src/core/findings/finding-fingerprint.js";
 import type { RunState } from "../../src/core/run/run-state.js";
 import { agentExecutor } from "../../src/engine/executors/agent-executor.js";
 import type { AgentProvider, AgentReply, AgentRequest } from "../../src/engine/ports.js";
@@ -51,12 +52,22 @@ describe("agentExecutor", () => {
     const { provider, requests } = fakeProvider([finding("low")]);
     const run = runOf([{ id: "r", uses: "review" }]);
     const result = await exec(run, "r", provider);
+    const flagged = flaggedCode(FILES, "src/a.ts", 2);
+    expect(flagged?.lines).toHaveLength(1);
     expect(result).toEqual({
       outcome: "succeeded",
       tokens: 120,
       output: {
         summary: "1 finding (1 low)",
-        findings: [finding("low")],
+        // Each finding gets its fingerprint from the flagged code (line 2 of the diff), and its area.
+        findings: [
+          {
+            ...finding("low"),
+            fingerprint: findingFingerprintOf({ ...finding("low"), stepKind: "review", code: flagged }),
+            codeHash: codeHash(flagged),
+            taskType: "ts",
+          },
+        ],
         text: "Looks fine.\nMore detail.",
         provider: "fake",
         notReviewed: [],
@@ -65,6 +76,8 @@ describe("agentExecutor", () => {
           promptTokens: 100,
           completionTokens: 20,
           latencyMs: expect.any(Number),
+          persona: "r",
+          model: "gpt-4o-mini",
         },
       },
     });

@@ -58,6 +58,7 @@ describe.each(["sqlite", "postgres"] as const)("/healthz on %s", (kind) => {
           "0003_github",
           "0004_installation_pace",
           "0005_job_claims",
+          "0006_findings",
         ],
       },
     });

@@ -3,6 +3,7 @@ import { canMaintain, canWrite, repoPermission } from "../permissions/repo-acces
 import { type CommandContext, commandText } from "./command-context.js";
 import { gateCommand } from "./gate-command.js";
 import { reply } from "./replies.js";
+import { resetLearningCommand } from "./reset-learning.js";
 import { cancelCommand, retryCommand, skipCommand, startCommand } from "./run-commands.js";
 import { statusText } from "./status-text.js";
 
@@ -40,7 +41,11 @@ export async function executeCommand(ctx: CommandContext, c: SlashCommand): Prom
       return say(`@${ctx.actor}: ${commandText(ctx.prefix, c)} ${c.problem}.\n\n${commandHelp(ctx.prefix)}`);
     case "status": {
       const runs = await ctx.runs();
-      return say(runs.length > 0 ? statusText(runs) : "No run here yet.");
+      if (runs.length === 0) return say("No run here yet.");
+      const counts = ctx.isPullRequest
+        ? await ctx.s.findings.countByState({ repo: ctx.repo.fullName, number: ctx.number })
+        : null;
+      return say(statusText(runs, counts));
     }
     case "approve":
     case "reject":
@@ -53,5 +58,12 @@ export async function executeCommand(ctx: CommandContext, c: SlashCommand): Prom
       return cancelCommand(ctx, c);
     case "run":
       return startCommand(ctx, c);
+    case "useful":
+    case "wrong":
+      return say(
+        `@${ctx.actor}: ${commandText(ctx.prefix, c)} judges one finding: write it as a reply to the app's inline comment of that finding.`,
+      );
+    case "reset-learning":
+      return resetLearningCommand(ctx, c);
   }
 }

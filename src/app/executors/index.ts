@@ -15,6 +15,11 @@ export function githubExecutors(s: AppServices): (run: RunState, stepId: string)
       cache: s.agentCache,
       allowedModels: s.env.PHASEGATE_ALLOWED_MODELS,
       inputs: githubAgentInputs(s),
+      learning: {
+        judged: (repo, persona) => s.findings.judged({ repo, persona }),
+        cleared: (repo, number) => s.findings.cleared(repo, number),
+      },
+      now: s.now,
     }),
     s,
   );

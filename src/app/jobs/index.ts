@@ -5,6 +5,7 @@ import {
   handleMergeGroup,
   handleProtectionRule,
 } from "./deployments.js";
+import { handleReviewComment, handleReviewThread } from "./findings.js";
 import type { JobHandler } from "./job-queue.js";
 import { handleCheckSuiteRerequested, handleIssue, handlePullRequest } from "./pull-request.js";
 
@@ -21,6 +22,10 @@ export const handleJob: JobHandler = async (s, job, deliveryId) => {
       return handleComment(s, job, deliveryId);
     case "review":
       return handleReview(s, job, deliveryId);
+    case "review_comment":
+      return handleReviewComment(s, job, deliveryId);
+    case "review_thread":
+      return handleReviewThread(s, job, deliveryId);
     case "check_run_rerequested":
       return handleCheckRunRerequested(s, job, deliveryId);
     case "check_run_action":

@@ -7,6 +7,8 @@ import {
 } from "../../core/webhooks/pr-trigger.js";
 import type { JobRepo } from "../../core/webhooks/webhook-job.js";
 import { WORKFLOW_FILE } from "../../core/workflow/parse-workflow.js";
+import { addressOnPush } from "../findings/on-push.js";
+import { readReactionsOnce } from "../findings/reactions.js";
 import { repoKey } from "../runs/command.js";
 import { loadWorkflowConfig } from "../runs/config.js";
 import { invalidConfigCheck, postConfigCheck } from "../runs/config-check.js";
@@ -31,10 +33,12 @@ function hasOpenRun(runs: readonly RunState[], workflowId: string, sha: string):
  * `pull_request`: acts on the PR as the API reports it NOW (deliveries can be late or out of order).
  * 0. opened / reopened / synchronize: the sender is recorded as the pusher of the payload's head SHA (if none
  *    is yet), whether or not a run starts, so a later run of that SHA never lets them approve it.
- * 1. closed: unmerged cancels open runs; merged leaves them (deploy steps may still run).
+ * 1. closed: unmerged cancels open runs; merged leaves them (deploy steps may still run); either way 👍/👎 on
+ *    the app's inline comments are read, once.
  * 2. the default branch's workflow file; none: silent. Then the PR and its files, read together.
  * 3. unlabeled: cancels workflows whose last trigger label went.
- * 4. older head SHAs' open runs are superseded.
+ * 4. older head SHAs' open runs are superseded; on `synchronize`, findings whose flagged code changed are
+ *    `addressed` and their threads resolved.
  * 5. a PR editing the workflow file gets the new file validated; an invalid default-branch file fails `agents`.
  * 6. each matching workflow starts a run on the head SHA (never a second open one).
  */
@@ -42,9 +46,12 @@ export const handlePullRequest: HandlerOf<"pull_request"> = async (s, job) => {
   const { repo, number } = job;
   if (job.action === "closed") {
     const pr = await fetchPullRequest(s, repo, number);
-    if (pr.state === "open" || pr.merged) return;
-    const open = (await runsOf(s, repo, number)).filter(isOpen);
-    await cancelRuns(s, open, job.sender || null, "the pull request was closed");
+    if (pr.state === "open") return;
+    if (!pr.merged) {
+      const open = (await runsOf(s, repo, number)).filter(isOpen);
+      await cancelRuns(s, open, job.sender || null, "the pull request was closed");
+    }
+    await readReactionsOnce(s, repo, number);
     return;
   }
   if (PUSH_ACTIONS.has(job.action)) await recordPusher(s, repo.fullName, number, job.headSha, job.sender);
@@ -92,6 +99,7 @@ export const handlePullRequest: HandlerOf<"pull_request"> = async (s, job) => {
     filesRead && pr.headSha === job.headSha
       ? await filesRead
       : await prFilesAt(s, { ...repoKey(repo), number, headSha: pr.headSha });
+  if (job.action === "synchronize") await addressOnPush(s, repo, number, files, job.sender);
   await checkEditedWorkflowFile(s, repo, pr.headSha, files);
   if (config.kind === "invalid") {
     s.log.info({ repo: repo.fullName, number, errors: config.errors.length }, `${WORKFLOW_FILE} is invalid`);

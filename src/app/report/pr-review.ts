@@ -5,6 +5,7 @@ import { GitHubWriteUncertainError } from "../../github/errors.js";
 import { httpStatus } from "../../github/request-error.js";
 import { prFiles } from "../runs/pr-files.js";
 import { diffLines } from "./diff-lines.js";
+import { recordReviewFindings } from "./finding-ledger.js";
 import { findOrCreate } from "./ledger-write.js";
 import type { ReportContext } from "./report-context.js";
 
@@ -62,11 +63,14 @@ async function postReview(
     // The process died while posting: the review may be on the PR already.
     const found = await findReview(c, marker);
     if (found) {
-      await s.github.addPostedFindings(
-        repo,
-        number,
-        [...pending, ...fingerprintsIn(found.body ?? "")],
-        s.now(),
+      const posted = new Set([...pending, ...fingerprintsIn(found.body ?? "")]);
+      const again = reviewPayload(run, phase, () => new Set(), new Set());
+      await s.github.addPostedFindings(repo, number, [...posted], s.now());
+      await recordReviewFindings(
+        s,
+        run,
+        (again?.entries ?? []).filter((e) => posted.has(e.fingerprint)),
+        String(found.id),
       );
       await s.github.putEffect(
         run.id,
@@ -86,8 +90,8 @@ async function postReview(
     await s.github.putEffect(run.id, key, { state: "done", githubId: null, data: { attempt } }, s.now());
     return;
   }
-  const record = (fingerprints: readonly string[]) =>
-    s.github.addPostedFindings(repo, number, fingerprints, s.now());
+  const record = (p: ReviewPayload, reviewId: number) =>
+    recordReviewFindings(s, run, p.entries, String(reviewId));
   await findOrCreate<PostedReview>(
     c,
     {
@@ -95,13 +99,13 @@ async function postReview(
       data: { attempt, fingerprints: payload.fingerprints },
       find: async () => {
         const found = await findReview(c, marker);
-        if (found) await record(payload.fingerprints);
+        if (found) await record(payload, found.id);
         return found;
       },
       create: async () => {
         try {
           const review = await submitReview(c, payload, marker);
-          await record(payload.fingerprints);
+          await record(payload, review.id);
           return review;
         } catch (err) {
           // GitHub refused an inline comment's line: post every finding in the body instead (one retry).
@@ -114,7 +118,7 @@ async function postReview(
           const inBody = reviewPayload(run, phase, () => new Set(), posted);
           if (!inBody) throw err;
           const review = await submitReview(c, inBody, marker);
-          await record(inBody.fingerprints);
+          await record(inBody, review.id);
           return review;
         }
       },

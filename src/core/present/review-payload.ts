@@ -1,5 +1,6 @@
 import { type Finding, failsVerdict } from "../findings/finding.js";
-import { type Fingerprint, findingFingerprint, fingerprintMarker } from "../findings/finding-fingerprint.js";
+import { type Fingerprint, fingerprintMarker } from "../findings/finding-fingerprint.js";
+import { fingerprintOf } from "../findings/finding-key.js";
 import { findingsSummary } from "../findings/findings-summary.js";
 import { providersOf } from "../findings/phase-findings.js";
 import type { PhasePlan } from "../run/plan.js";
@@ -24,8 +25,18 @@ export interface ReviewPayload {
   readonly event: ReviewEvent;
   readonly body: string;
   readonly comments: readonly ReviewComment[];
-  /** Every finding this review posts (inline or in the body); add them to what is already posted. */
+  /** Every finding this review posts (inline, in the body or held back); add them to what is already posted. */
   readonly fingerprints: readonly Fingerprint[];
+  /** The same findings with where each went, for the PR's ledger. */
+  readonly entries: readonly PostedEntry[];
+}
+
+/** One finding a review posts and where: an inline comment, the body, or the body's held-back list. */
+export interface PostedEntry {
+  readonly finding: Finding;
+  readonly stepId: string;
+  readonly fingerprint: Fingerprint;
+  readonly postedIn: "inline" | "body" | "held-back";
 }
 
 /** GitHub's limit on a review body. */
@@ -58,6 +69,28 @@ function inlineBody(e: Entry): string {
     ...(finding.suggestion ? [fence(finding.suggestion.slice(0, 4000), "suggestion")] : []),
     fingerprintMarker(e.fp),
   ].join("\n\n");
+}
+
+function heldBackLine(e: Entry): string {
+  const { finding } = e;
+  const where = finding.line === null ? finding.file : `${finding.file}:${finding.line}`;
+  return `- [${finding.severity}] ${cellText(finding.title, 200)} · ${codeSpan(where)} · ${codeSpan(e.stepId)} ${fingerprintMarker(e.fp)}`;
+}
+
+/** The collapsed list of findings noise control held back, or "" when there are none. */
+function heldBackBlock(held: readonly Entry[]): string {
+  if (held.length === 0) return "";
+  const lines = held.slice(0, 100).map(heldBackLine);
+  if (held.length > 100) lines.push(`- … ${held.length - 100} more`);
+  return [
+    `<details><summary>Held back: low precision here (${held.length} finding${held.length === 1 ? "" : "s"})</summary>`,
+    "",
+    "Judged findings of these agents on these files were mostly wrong (`settings.min_precision`); they are listed here and do not fail the step.",
+    "",
+    ...lines,
+    "",
+    "</details>",
+  ].join("\n");
 }
 
 function bodyBlock(e: Entry): string {
@@ -100,7 +133,7 @@ export function reviewPayload(
     const findings = run.steps.get(p.id)?.output?.findings ?? [];
     if (failsVerdict(findings, p.failOn)) requestChanges = true;
     for (const finding of findings) {
-      const fp = findingFingerprint(finding);
+      const fp = fingerprintOf(finding);
       if (seen.has(fp)) continue;
       seen.add(fp);
       fresh.push({ finding, stepId: p.id, fp });
@@ -110,7 +143,12 @@ export function reviewPayload(
 
   const inline: Entry[] = [];
   const rest: Entry[] = [];
+  const held: Entry[] = [];
   for (const e of fresh) {
+    if (e.finding.heldBack) {
+      held.push(e);
+      continue;
+    }
     const { line, file } = e.finding;
     const onDiff = line !== null && inline.length < INLINE_COMMENTS_MAX && diffLines(file).has(line);
     (onDiff ? inline : rest).push(e);
@@ -122,18 +160,19 @@ export function reviewPayload(
   const header = [
     `**agents / ${cellText(phase.name, 80)}** on \`${run.facts.headSha.slice(0, 7)}\`: ` +
       `${findingsSummary(fresh.map((e) => e.finding)).replace(/^(\d+) finding/, "$1 new finding")}, ` +
-      `${inline.length} inline, ${rest.length} below.`,
+      `${inline.length} inline, ${rest.length} below${held.length > 0 ? `, ${held.length} held back` : ""}.`,
     ...(providers.length > 0 ? [`Provider: ${providers.map((p) => cellText(p, 80)).join(", ")}`] : []),
     ...broken.map((id) => `${codeSpan(id)} failed: ${cellText(run.steps.get(id)?.error ?? "", 200)}`),
   ].join("\n\n");
 
   const posted = [...inline];
+  const heldText = heldBackBlock(held);
   let body = header;
   let shown = 0;
   for (const e of rest) {
     const block = `\n\n${bodyBlock(e)}`;
     const left = rest.length - shown - 1;
-    const reserve = left > 0 ? 200 : 0;
+    const reserve = (left > 0 ? 200 : 0) + heldText.length + 2;
     if (body.length + block.length + reserve > REVIEW_BODY_MAX) break;
     body += block;
     posted.push(e);
@@ -143,6 +182,12 @@ export function reviewPayload(
     body += `\n\n**… ${rest.length - shown} more finding${rest.length - shown === 1 ? "" : "s"} not shown:** GitHub's review size limit. The check run \`agents / ${cellText(phase.name, 80)}\` lists them all.`;
   }
 
+  if (heldText) {
+    body += `\n\n${heldText}`;
+    posted.push(...held);
+  }
+  const where = (e: Entry): PostedEntry["postedIn"] =>
+    e.finding.heldBack ? "held-back" : inline.includes(e) ? "inline" : "body";
   return {
     commit_id: run.facts.headSha,
     event: requestChanges ? "REQUEST_CHANGES" : "COMMENT",
@@ -154,5 +199,11 @@ export function reviewPayload(
       body: inlineBody(e),
     })),
     fingerprints: posted.map((e) => e.fp),
+    entries: posted.map((e) => ({
+      finding: e.finding,
+      stepId: e.stepId,
+      fingerprint: e.fp,
+      postedIn: where(e),
+    })),
   };
 }

@@ -26,7 +26,12 @@ export interface StepPlan {
   readonly continueOnError: boolean;
   readonly isAgent: boolean;
   readonly failOn: Severity | "never";
+  /** The default model: the persona's `model`, the first of its `models`, or `settings.model`. */
   readonly model: string;
+  /** The persona's `agent:` id, or the step's id when it has none: whose profile the findings teach. */
+  readonly persona?: string;
+  /** The persona's `models` when it lists more than one: the step picks among them per run (routing). */
+  readonly models?: readonly string[];
   readonly instructions: string | null;
   readonly prompt: string | null;
   readonly with: Readonly<Record<string, unknown>>;
@@ -46,6 +51,8 @@ export interface RunPlan {
   readonly maxParallel: number;
   readonly budgetTokens: number;
   readonly commandPrefix: string;
+  /** `settings.min_precision`; null when noise control is off. Absent on plans stored before it existed. */
+  readonly minPrecision?: number | null;
   readonly phases: readonly PhasePlan[];
   readonly steps: readonly StepPlan[];
 }
@@ -110,7 +117,9 @@ export function planWorkflow(
           continueOnError: step.continue_on_error ?? false,
           isAgent,
           failOn: "fail_on" in step && step.fail_on ? step.fail_on : DEFAULTS.failOn,
-          model: persona?.model ?? settings.model ?? DEFAULTS.model,
+          model: persona?.model ?? persona?.models?.[0] ?? settings.model ?? DEFAULTS.model,
+          ...(isAgent && { persona: ("agent" in step && step.agent) || step.id }),
+          ...(isAgent && persona?.models && persona.models.length > 1 && { models: persona.models }),
           instructions: persona?.instructions ?? null,
           prompt: step.uses === "agent" ? step.prompt : null,
           with: (step.with ?? {}) as Record<string, unknown>,
@@ -126,6 +135,7 @@ export function planWorkflow(
     maxParallel: settings.max_parallel ?? DEFAULTS.maxParallel,
     budgetTokens: opts.maxTokens === undefined ? budget : Math.min(budget, opts.maxTokens),
     commandPrefix: settings.command_prefix ?? DEFAULTS.commandPrefix,
+    minPrecision: settings.min_precision ?? null,
     phases: phases.map(([id, p]) =>
       Object.freeze({ id, name: p.name ?? id, needs: p.depends_on ?? [], steps: phaseSteps.get(id) ?? [] }),
     ),

@@ -14,6 +14,11 @@ export type SlashCommand =
   | { readonly type: "cancel"; readonly reason: string | null }
   | { readonly type: "status" }
   | { readonly type: "help" }
+  /** Replies to the app's inline comments: judge that finding. */
+  | { readonly type: "useful" }
+  | { readonly type: "wrong"; readonly reason: string | null }
+  /** Forget what judgements taught the repository's profiles (one persona, or all). */
+  | { readonly type: "reset-learning"; readonly agent: string | null }
   | { readonly type: "unknown"; readonly word: string; readonly line: string }
   | { readonly type: "invalid"; readonly command: string; readonly problem: string };
 
@@ -25,7 +30,7 @@ const ID = /^[a-z0-9][a-z0-9_-]*$/;
 const badId = (command: string, word: string, what: string): SlashCommand => ({
   type: "invalid",
   command,
-  problem: `\`${word.replace(/`/g, "'").slice(0, 60)}\` is not a ${what} id ([a-z0-9][a-z0-9_-]*)`,
+  problem: `\`${word.replace(/`/g, "'").slice(0, 60)}\` is not ${/^[aeiou]/.test(what) ? "an" : "a"} ${what} id ([a-z0-9][a-z0-9_-]*)`,
 });
 
 /** The optional id of `run`, `retry`, `approve`: none or one valid id, nothing after it. */
@@ -65,6 +70,16 @@ function parseWords(
     }
     case "cancel":
       return { type: "cancel", reason: rest(0) };
+    case "useful":
+      return args.length > 0
+        ? { type: "invalid", command: word, problem: "takes no arguments (to say why, use `wrong [reason]`)" }
+        : { type: "useful" };
+    case "wrong":
+      return { type: "wrong", reason: rest(0) };
+    case "reset-learning": {
+      const agent = optionalId(word, args, "agent");
+      return typeof agent === "object" && agent !== null ? agent : { type: "reset-learning", agent };
+    }
     case "status":
     case "help":
       return args.length > 0
@@ -122,7 +137,11 @@ export function requiredPermission(command: SlashCommand): CommandPermission {
     case "approve":
     case "reject":
       return "gate";
+    case "useful":
+    case "wrong":
+      return "write";
     case "skip":
+    case "reset-learning":
       return "admin-or-maintain";
     default:
       return "anyone";
@@ -148,6 +167,13 @@ export function commandHelp(prefix = "/agents"): string {
     [`${p} skip <step> [reason]`, "mark a step skipped (audited)", "admin/maintain"],
     [`${p} cancel [reason]`, "cancel the run", "write+"],
     [`${p} status`, "reply with the run's table", "anyone"],
+    [`${p} useful`, "as a reply to one of the app's inline findings: it was right", "write+"],
+    [`${p} wrong [reason]`, "as a reply to one of the app's inline findings: it was wrong", "write+"],
+    [
+      `${p} reset-learning [agent]`,
+      "forget what judgements taught this repository's profiles",
+      "admin/maintain",
+    ],
     [`${p} help`, "reply with the command list", "anyone"],
   ];
   return [

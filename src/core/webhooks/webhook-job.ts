@@ -55,6 +55,32 @@ export type Job =
       readonly at: number;
     }
   | { readonly type: "review"; readonly repo: JobRepo; readonly number: number }
+  /** A reply to an inline review comment: `/agents useful` or `/agents wrong [reason]` judges the app's finding. */
+  | {
+      readonly type: "review_comment";
+      readonly repo: JobRepo;
+      readonly number: number;
+      readonly commentId: number;
+      /** The comment replied to (the thread's first comment). */
+      readonly inReplyTo: number;
+      readonly body: string;
+      readonly author: string;
+      readonly at: number;
+    }
+  /** A review thread resolved by a person: `addressed` or `dismissed` for the app's finding that opened it. */
+  | {
+      readonly type: "review_thread";
+      readonly repo: JobRepo;
+      readonly number: number;
+      /** The thread's GraphQL node id. */
+      readonly threadId: string;
+      /** The thread's first comment: the app's finding when it carries its marker and a bot wrote it. */
+      readonly firstCommentId: number;
+      readonly firstCommentBody: string;
+      readonly firstCommentByBot: boolean;
+      readonly sender: string;
+      readonly at: number;
+    }
   | {
       readonly type: "check_run_rerequested";
       readonly repo: JobRepo;
@@ -225,6 +251,55 @@ export function webhookJob(event: string, input: unknown, appId: number, now: nu
       if (number === null) return { ignored: "review without a PR number" };
       return { job: { type: "review", repo, number } };
     }
+    case "pull_request_review_comment": {
+      if (action !== "created") return { ignored: `pull_request_review_comment.${action} is not used` };
+      if (isBot(path(payload, "comment", "user")) || senderBot)
+        return { ignored: "a review comment by a bot" };
+      const inReplyTo = num(path(payload, "comment", "in_reply_to_id"));
+      if (inReplyTo === null) return { ignored: "a review comment that is not a reply" };
+      const number = num(path(payload, "pull_request", "number"));
+      const commentId = num(path(payload, "comment", "id"));
+      const author = str(path(payload, "comment", "user", "login"));
+      if (number === null || commentId === null || !author)
+        return { ignored: "review comment without PR, id or user" };
+      return {
+        job: {
+          type: "review_comment",
+          repo,
+          number,
+          commentId,
+          inReplyTo,
+          body: str(path(payload, "comment", "body")) ?? "",
+          author,
+          at: time(path(payload, "comment", "created_at"), now),
+        },
+      };
+    }
+    case "pull_request_review_thread": {
+      if (action !== "resolved") return { ignored: `pull_request_review_thread.${action} is not used` };
+      // The app resolves threads itself after a push addressed them: that is not a judgement.
+      if (senderBot) return { ignored: "a thread resolved by a bot" };
+      const number = num(path(payload, "pull_request", "number"));
+      const threadId = str(path(payload, "thread", "node_id"));
+      const comments = path(payload, "thread", "comments");
+      const first = Array.isArray(comments) ? obj(comments[0]) : null;
+      const firstCommentId = num(first?.id);
+      if (number === null || !threadId || !first || firstCommentId === null)
+        return { ignored: "review thread without PR, id or comments" };
+      return {
+        job: {
+          type: "review_thread",
+          repo,
+          number,
+          threadId,
+          firstCommentId,
+          firstCommentBody: str(first.body) ?? "",
+          firstCommentByBot: isBot(first.user),
+          sender,
+          at: now,
+        },
+      };
+    }
     case "check_run": {
       const ours = num(path(payload, "check_run", "app", "id")) === appId;
       const externalId = str(path(payload, "check_run", "external_id")) ?? "";
@@ -298,6 +373,8 @@ export function jobKey(job: Job): string {
     case "issue":
     case "comment":
     case "review":
+    case "review_comment":
+    case "review_thread":
       return `${repo}#${job.number}`;
     case "checks_changed":
       return `${repo}@${job.sha}`;

@@ -34,9 +34,23 @@ function oneOf(values: readonly string[], none: string, except?: string): string
  * @example checkWorkflow(file, { allowedModels: ["gpt-4o-mini"] }) // [] when the file is fine
  */
 export function checkWorkflow(file: WorkflowFile, opts: CheckOptions = {}): Problem[] {
-  const problems = checkModels(file, opts.allowedModels ?? []);
+  const problems = [...checkPersonas(file), ...checkModels(file, opts.allowedModels ?? [])];
   for (const [id, def] of Object.entries(file.workflows)) problems.push(...checkOne(file, id, def));
   return problems;
+}
+
+function checkPersonas(file: WorkflowFile): Problem[] {
+  return Object.entries(file.agents ?? {}).flatMap(([name, agent]): Problem[] =>
+    agent.model !== undefined && agent.models !== undefined
+      ? [
+          {
+            path: ["agents", name, "models"],
+            at: "key",
+            message: `agent ${quote(name)}: set either "model" or "models", not both (the first of "models" is the default)`,
+          },
+        ]
+      : [],
+  );
 }
 
 function checkModels(file: WorkflowFile, allowed: readonly string[]): Problem[] {
@@ -53,6 +67,10 @@ function checkModels(file: WorkflowFile, allowed: readonly string[]): Problem[] 
   for (const [name, agent] of Object.entries(file.agents ?? {})) {
     if (agent.model !== undefined && !allowed.includes(agent.model)) {
       problems.push(refuse(["agents", name, "model"], `agent ${quote(name)}`, agent.model));
+    }
+    for (const [i, m] of (agent.models ?? []).entries()) {
+      if (!allowed.includes(m))
+        problems.push(refuse(["agents", name, "models", i], `agent ${quote(name)}`, m));
     }
   }
   return problems;

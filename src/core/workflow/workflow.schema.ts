@@ -278,6 +278,18 @@ export type WorkflowDef = z.infer<typeof WorkflowDef>;
 export const Agent = z.strictObject({
   /** Falls back to `settings.model`. */
   model: z.string().min(1).optional().describe("Falls back to `settings.model`."),
+  /**
+   * Candidate models: each run uses the best-scoring one on the PR's dominant task type (the first listed until
+   * judgements say otherwise). Instead of `model`.
+   */
+  models: z
+    .array(z.string().min(1))
+    .min(1)
+    .refine((m) => new Set(m).size === m.length, { error: "lists a model twice" })
+    .optional()
+    .describe(
+      "Candidate models: each run uses the best-scoring one on the PR's dominant task type (the first listed until judgements say otherwise). Instead of `model`.",
+    ),
   /** Appended to the built-in system prompt of the step kind. */
   instructions: z.string().optional().describe("Appended to the built-in system prompt of the step kind."),
 });
@@ -306,6 +318,18 @@ export const Settings = z.strictObject({
     .min(1)
     .optional()
     .describe("Token budget per run; the server may cap it lower."),
+  /**
+   * Hold back findings of (persona, model, step kind, task type) cells whose judged precision is below this, once
+   * confidence is at least 0.5 (10 judged findings). Unset: off.
+   */
+  min_precision: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe(
+      "Hold back findings of cells (persona, model, step kind, task type) whose judged precision is below this, at confidence ≥ 0.5. Unset: off.",
+    ),
 });
 
 /** The whole `.agents/workflow.yaml`. */

@@ -1,12 +1,20 @@
 import { diffText } from "../../core/diff/diff-text.js";
 import type { RunState } from "../../core/run/run-state.js";
 import { errorMessage } from "../error-message.js";
-import type { AgentCache, AgentProvider, AgentRequest, StepExecutor, StepResult } from "../ports.js";
+import type {
+  AgentCache,
+  AgentProvider,
+  AgentRequest,
+  LearningPort,
+  StepExecutor,
+  StepResult,
+} from "../ports.js";
 import { RunResources } from "../run-resources.js";
 import { capDescription, chunked, withDescriptionNote } from "./chunked-review.js";
 import { type AgentInputs, prepareInputs } from "./prepare-inputs.js";
 import { renderPrompt } from "./render-prompt.js";
 import { checkSingleCall, single } from "./single-call.js";
+import { stepLearning } from "./step-learning.js";
 import { type Outcome, verdict } from "./step-outcome.js";
 
 /** What an agent step reads: the diff and the PR or issue text. Loaded once per run by the caller. */
@@ -19,6 +27,9 @@ export interface AgentExecutorOptions {
   readonly allowedModels?: readonly string[];
   /** Shared by every step of a run in this process; one is made when not given. */
   readonly resources?: RunResources;
+  /** What humans judged: routes `models`, holds back noise, clears judged findings. None in the CLI. */
+  readonly learning?: LearningPort | null;
+  readonly now?: () => number;
 }
 
 function earlierOutputs(run: RunState): Record<string, { output: string }> {
@@ -33,7 +44,8 @@ const fail = (error: string, retryable = false): StepResult => ({ outcome: "fail
 
 /**
  * Runs `review`, `security`, `tests` and `agent` steps through a provider:
- * 1. refuse a model the server does not allow, and refuse to start when the run's token budget is spent;
+ * 1. refuse a model the server does not allow, and refuse to start when the run's token budget is spent; pick
+ *    the persona's model by its learning profiles when it lists several (`stepLearning`);
  * 2. clean the inputs: hidden text removed and reported; for a model, flagged secret lines redacted;
  * 3. `agent`: render the prompt template and make one call that must fit the model and the budget;
  *    other kinds with a model: reuse cached files, chunk the rest, review chunks in parallel within the budget;
@@ -45,21 +57,31 @@ const fail = (error: string, retryable = false): StepResult => ({ outcome: "fail
 export function agentExecutor(opts: AgentExecutorOptions): StepExecutor {
   const resources = opts.resources ?? new RunResources();
   const allowed = opts.allowedModels ?? [];
-  return async ({ run, step, signal }): Promise<StepResult> => {
-    if (allowed.length > 0 && !allowed.includes(step.model)) {
-      return fail(
-        `model "${step.model}" is not allowed on this server (allowed: ${allowed.join(", ")}); ` +
+  const now = opts.now ?? Date.now;
+  return async ({ run, step: planned, signal }): Promise<StepResult> => {
+    const refusal = (model: string) =>
+      fail(
+        `model "${model}" is not allowed on this server (allowed: ${allowed.join(", ")}); ` +
           "set settings.model or the agent's model to one of them",
       );
-    }
+    if (allowed.length > 0 && !allowed.includes(planned.model)) return refusal(planned.model);
     const share = resources.for(run);
     if (share.budget.remaining <= 0) {
       return fail(
         `token budget exhausted: the run used ${share.budget.spent} of ${share.budget.limit} tokens`,
       );
     }
+    // What humans judged is read while the inputs load.
+    const inputs = opts.inputs(run);
+    const files = inputs.then((i) => i.files);
+    files.catch(() => {}); // awaited only to route; a failure surfaces through `inputs`
+    const [raw, learning] = await Promise.all([
+      inputs,
+      stepLearning(opts.learning ?? null, run, planned, files, now(), share),
+    ]);
+    if (allowed.length > 0 && !allowed.includes(learning.model)) return refusal(learning.model);
+    const step = learning.model === planned.model ? planned : { ...planned, model: learning.model };
     const meter = opts.provider.meter ? await opts.provider.meter(step.model) : null;
-    const raw = await opts.inputs(run);
     const prepared = prepareInputs(raw, { redact: meter !== null });
     const kind = step.kind as AgentRequest["kind"];
     const base: AgentRequest = {
@@ -116,6 +138,6 @@ export function agentExecutor(opts: AgentExecutorOptions): StepExecutor {
     } else {
       outcome = await single(opts.provider, base, null);
     }
-    return verdict(step, kind, raw.files, prepared, outcome);
+    return verdict(step, kind, raw.files, prepared, outcome, learning);
   };
 }

@@ -1,18 +1,25 @@
 import type { FileDiff } from "../../core/diff/diff.js";
-import { type Finding, failsVerdict, severityRank, sortFindings } from "../../core/findings/finding.js";
+import {
+  counts,
+  type Finding,
+  failsVerdict,
+  severityRank,
+  sortFindings,
+} from "../../core/findings/finding.js";
 import { findingsSummary } from "../../core/findings/findings-summary.js";
 import type { StepPlan } from "../../core/run/plan.js";
 import type { StepOutput } from "../../core/run/run-state.js";
 import { scanSecrets } from "../../core/secrets/secret-scan.js";
 import type { AgentReply, AgentRequest, CallRecord, StepResult } from "../ports.js";
 import { hiddenSentence, type PreparedInputs } from "./prepare-inputs.js";
+import { annotateFindings, type StepLearning } from "./step-learning.js";
 
 /** Moved to core; re-exported so existing imports keep working. */
 
 function dedupe(findings: readonly Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const key = `${f.file}\0${f.line}\0${f.title}`;
+    const key = f.fingerprint ?? `${f.file}\0${f.line}\0${f.title}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -36,19 +43,27 @@ export function verdict(
   rawFiles: readonly FileDiff[],
   prepared: PreparedInputs,
   outcome: Outcome,
+  learning?: StepLearning,
 ): StepResult {
   const { reply, calls } = outcome;
   const scanned = kind === "security" ? scanSecrets(rawFiles) : [];
-  const findings = sortFindings(dedupe([...scanned, ...prepared.findings, ...reply.findings]));
+  const all = [...scanned, ...prepared.findings, ...reply.findings];
+  const findings = sortFindings(dedupe(learning ? annotateFindings(all, rawFiles, kind, learning) : all));
+  const held = findings.filter((f) => f.heldBack).length;
+  const cleared = findings.filter((f) => f.cleared).length;
+  const notes = [
+    ...(held > 0 ? [`${held} held back (low precision)`] : []),
+    ...(cleared > 0 ? [`${cleared} judged wrong or dismissed on this PR`] : []),
+    ...(learning?.routing ? [`model ${learning.model}: ${learning.routing.reason}`] : []),
+    ...(outcome.summaryNote ? [outcome.summaryNote] : []),
+  ];
   const promptTokens = calls.reduce((n, c) => n + c.promptTokens, 0);
   const completionTokens = calls.reduce((n, c) => n + c.completionTokens, 0);
   const tokens = promptTokens + completionTokens;
   const hidden = hiddenSentence(prepared.hidden);
   const text = [reply.text, hidden].filter(Boolean).join("\n\n");
   const output: StepOutput = {
-    summary:
-      (kind === "agent" ? firstLine(reply.text) : findingsSummary(findings)) +
-      (outcome.summaryNote ? ` · ${outcome.summaryNote}` : ""),
+    summary: [kind === "agent" ? firstLine(reply.text) : findingsSummary(findings), ...notes].join(" · "),
     findings,
     text,
     provider: reply.provider,
@@ -59,6 +74,13 @@ export function verdict(
       completionTokens,
       latencyMs: calls.reduce((n, c) => n + c.latencyMs, 0),
       ...outcome.data,
+      ...(learning && {
+        persona: learning.persona,
+        model: learning.model,
+        ...(learning.routing && { routing: learning.routing }),
+      }),
+      ...(held > 0 && { heldBack: held }),
+      ...(cleared > 0 && { cleared }),
       ...(prepared.hidden.length > 0 && { hidden: prepared.hidden }),
       ...(prepared.redactedLines > 0 && { redactedLines: prepared.redactedLines }),
     },
@@ -74,7 +96,9 @@ export function verdict(
   }
   const failOn = step.failOn;
   if (failOn !== "never" && failsVerdict(findings, failOn)) {
-    const worst = findings.filter((f) => severityRank(f.severity) <= severityRank(failOn)).length;
+    const worst = findings.filter(
+      (f) => counts(f) && severityRank(f.severity) <= severityRank(failOn),
+    ).length;
     return {
       outcome: "failed",
       retryable: false,

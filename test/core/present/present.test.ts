@@ -546,6 +546,11 @@ describe("reviewPayload", () => {
         },
       ],
       fingerprints: [fp(odd), fp(far), fp(docs)],
+      entries: [
+        { finding: odd, stepId: "cr", fingerprint: fp(odd), postedIn: "inline" },
+        { finding: far, stepId: "cr", fingerprint: fp(far), postedIn: "body" },
+        { finding: docs, stepId: "cr", fingerprint: fp(docs), postedIn: "body" },
+      ],
     });
     expect(fingerprintsIn(payload?.body ?? "")).toEqual([fp(far), fp(docs)]);
   });

@@ -161,7 +161,7 @@ describe("parseWorkflow: schema errors", () => {
     `;
     expect(errorsOf(text)).toEqual([
       `.agents/workflow.yaml:2:1 unknown key "workflow" (expected one of version, settings, agents, workflows)`,
-      `.agents/workflow.yaml:5:3 settings: unknown key "modle" (expected one of command_prefix, max_parallel, model, budget_tokens)`,
+      `.agents/workflow.yaml:5:3 settings: unknown key "modle" (expected one of command_prefix, max_parallel, model, budget_tokens, min_precision)`,
       `.agents/workflow.yaml:8:11 workflow "ci": on: unknown key "pull_requests" (expected one of pull_request, issues)`,
       `.agents/workflow.yaml:14:13 step "tests": unknown key "dependson" (expected one of ${STEP_KEYS})`,
       `.agents/workflow.yaml:15:37 step "tests": with: unknown key "foo" (the only allowed key is checks)`,
