@@ -1,12 +1,23 @@
 import { benchDashboard } from "./dashboard-bench.js";
 import { benchEngine, engineLine } from "./engine-bench.js";
 import { printGitHubAppBench } from "./github-app-bench.js";
+import { printLearningBench } from "./learning-bench.js";
 import { benchParse, parseLine } from "./parse-bench.js";
 import { benchReview, reviewLines } from "./review-bench.js";
 import { benchReviewFirst, reviewFirstLines } from "./review-first-bench.js";
+import { benchSecretScan, secretScanLine } from "./secret-scan-bench.js";
 
 // Sections to run: `npm run bench -- review-first github-app` runs those two; no argument runs them all.
-const SECTIONS = ["engine", "parse", "review", "github-app", "review-first", "dashboard"] as const;
+const SECTIONS = [
+  "engine",
+  "parse",
+  "review",
+  "github-app",
+  "review-first",
+  "dashboard",
+  "secret-scan",
+  "learning",
+] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((a) => !(SECTIONS as readonly string[]).includes(a));
 if (unknown.length > 0) {
@@ -66,3 +77,12 @@ if (run("dashboard")) {
   console.log("phasegate bench — dashboard");
   for (const line of await benchDashboard()) console.log(`  ${line}`);
 }
+
+// Target (issue 16): lines of a diff the secret scan reads per second, on 100,000 added lines.
+if (run("secret-scan")) {
+  console.log("phasegate bench — secret scan");
+  console.log(`  ${secretScanLine(benchSecretScan())}`);
+}
+
+// Routing and noise control (spec section 2) on simulated PRs and judgements: how soon, and at what cost.
+if (run("learning")) printLearningBench();
