@@ -2,6 +2,7 @@ import nock from "nock";
 import { afterEach, describe, expect, test } from "vitest";
 import { fingerprintsIn } from "../../../src/core/findings/finding-fingerprint.js";
 import { NEW_HEAD, PATCH_V1 } from "../e2e-fixtures.js";
+import { serve } from "../../helpers/serve-handler.js";
 import { API, APP_DATABASES, example, R } from "../harness.js";
 import {
   AUTHOR,
@@ -123,6 +124,38 @@ describe.each(APP_DATABASES)("findings that learn (%s)", (database) => {
         reason: `reply: src/app.ts:2 "Debug leftover: console.log" (${fingerprintsIn(log.body)[0]}) · the logger is configured here`,
       },
     ]);
+
+    // `/agents status` and `/metrics` count the PR's findings by state, and the judgement.
+    tick(f);
+    let status: unknown;
+    nock(API)
+      .post(`${R}/issues/comments/801/reactions`)
+      .reply(201, {})
+      .post(`${R}/issues/${PR}/comments`)
+      .reply(async (req: Request) => {
+        status = await req.json();
+        return [201, { id: 2 }];
+      });
+    await f.h.receiveSigned(
+      "issue_comment",
+      example("issue_comment", "created", {
+        issue: { number: PR, pull_request: { url: `${API}${R}/pulls/${PR}` } },
+        comment: { id: 801, body: "/agents status", user: { login: "dave", type: "User" } },
+        sender: { login: "dave", type: "User" },
+      }),
+    );
+    expect(String((status as { body?: string })?.body)).toMatch(
+      /\n\nFindings: open 1 · useful 0 · wrong 1 · addressed 0 · dismissed 0$/,
+    );
+    const server = await serve(f.h.http);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    await server.close();
+    expect(text).toContain('phasegate_findings{state="wrong"} 1\n');
+    expect(text).toContain('phasegate_findings{state="open"} 1\n');
+    expect(text).toContain(
+      'phasegate_finding_judgements{judgement="wrong",source="reply",applied="true"} 1\n',
+    );
+    since(f);
 
     // The next push moves both lines down and adds a debugger: only the debugger is posted.
     tick(f);
