@@ -219,7 +219,8 @@ export class FindingStore {
       const next = applyJudgement(current, j);
       // A writer's clearing stands while the state does: the author saying `wrong` again does not undo it.
       const clears = j.clears || (next !== null && current.clears && next.state === current.state);
-      const codeChangedAt = j.source === "push" && current.codeChangedAt === null ? j.at : current.codeChangedAt;
+      const codeChangedAt =
+        j.source === "push" && current.codeChangedAt === null ? j.at : current.codeChangedAt;
       if (next) {
         await tx
           .updateTable("findings")

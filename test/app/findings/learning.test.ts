@@ -1,8 +1,8 @@
 import nock from "nock";
 import { afterEach, describe, expect, test } from "vitest";
 import { fingerprintsIn } from "../../../src/core/findings/finding-fingerprint.js";
-import { NEW_HEAD, PATCH_V1 } from "../e2e-fixtures.js";
 import { serve } from "../../helpers/serve-handler.js";
+import { NEW_HEAD, PATCH_V1 } from "../e2e-fixtures.js";
 import { API, APP_DATABASES, example, R } from "../harness.js";
 import {
   AUTHOR,
