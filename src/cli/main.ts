@@ -1,6 +1,7 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
+import { evalCommand } from "./commands/eval.js";
 import { graphCommand } from "./commands/graph.js";
 import { profilesCommand } from "./commands/profiles.js";
 import { runCommand } from "./commands/run.js";
@@ -10,14 +11,15 @@ import { UsageError } from "./load-workflow.js";
 import type { Io } from "./output.js";
 
 const EXAMPLES = `
-Exit codes: 0 ok, 1 invalid workflow file or a failing run, 2 usage error.
+Exit codes: 0 ok, 1 invalid workflow file, a failing run or an eval below its thresholds, 2 usage error.
 
 Examples:
   $ phasegate validate
   $ phasegate run --workflow code-review --base main
   $ phasegate run --json > result.json
   $ phasegate status
-  $ phasegate graph --workflow delivery`;
+  $ phasegate graph --workflow delivery
+  $ phasegate eval .agents/evals --min-precision 0.8 --min-recall 0.5`;
 
 /** Builds the `phasegate` program; every action resolves to an exit code. */
 function program(io: Io, setCode: (code: number) => void): Command {
@@ -73,6 +75,38 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .option("-w, --workflow <id>", "a workflow of the file, or a built-in template")
     .option("-f, --file <path>", "workflow file", ".agents/workflow.yaml")
     .action(act((opts: { workflow?: string; file?: string }) => graphCommand(opts, io)));
+
+  cli
+    .command("eval")
+    .description(
+      "run the workflow's agent steps over labelled cases; print precision, recall, F1, tokens and latency per step and model",
+    )
+    .argument("[dir]", "a folder of cases, each a folder with change.diff and expected.yaml", ".agents/evals")
+    .option(
+      "-w, --workflow <id>",
+      "a workflow of the file, or a built-in template (code-review, security-audit, feature, plan)",
+    )
+    .option("-f, --file <path>", "workflow file (default: .agents/workflow.yaml)")
+    .option(
+      "--min-precision <ratio>",
+      "exit 1 when the workflow's precision over all cases is below this (0-1)",
+    )
+    .option("--min-recall <ratio>", "exit 1 when the workflow's recall over all cases is below this (0-1)")
+    .option("--json", "print the rows and every case's matches, misses and false positives as JSON on stdout")
+    .action(
+      act(
+        (
+          dir: string,
+          opts: {
+            workflow?: string;
+            file?: string;
+            json?: boolean;
+            minPrecision?: string;
+            minRecall?: string;
+          },
+        ) => evalCommand(dir, opts, io),
+      ),
+    );
 
   cli
     .command("profiles")
