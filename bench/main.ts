@@ -17,6 +17,8 @@ const SECTIONS = [
   "dashboard",
   "secret-scan",
   "learning",
+  "outage",
+  "eval",
 ] as const;
 const asked = process.argv.slice(2);
 const unknown = asked.filter((a) => !(SECTIONS as readonly string[]).includes(a));
@@ -62,6 +64,8 @@ if (run("review")) {
   console.log("phasegate bench — model review tokens");
   for (const line of reviewLines(await benchReview())) console.log(`  ${line}`);
 }
+if (run("review")) await (await import("./verify-bench.js")).printVerifyBench(); // tokens and time verify: true adds
+if (run("review")) await (await import("./shadow-bench.js")).printShadowBench(); // tokens and time a shadow adds
 
 // Targets (issue #3): ≤ 15 GitHub requests (≤ 8 writes) per standard run; webhook acknowledgement p99 ≤ 50 ms.
 if (run("github-app")) await printGitHubAppBench();
@@ -86,3 +90,5 @@ if (run("secret-scan")) {
 
 // Routing and noise control (spec section 2) on simulated PRs and judgements: how soon, and at what cost.
 if (run("learning")) printLearningBench();
+if (run("outage")) await (await import("./outage-bench.js")).printOutageBench(); // issue 14: ≤ 8 model requests
+if (run("eval")) await (await import("./eval-bench.js")).printEvalBench(); // issue 15: the eval's own cost per case

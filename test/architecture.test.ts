@@ -38,7 +38,16 @@ const EXCEPTIONS: Record<string, string> = {
 
 /** Packages core may use: pure parsing and validation, no I/O. */
 // re2js: the secret scan's linear-time regular expressions (issue 16).
-const CORE_PACKAGES = new Set(["yaml", "zod", "picomatch", "re2js"]);
+// @actions/expressions: GitHub's own parser and evaluator of `if:` expressions, pure JS (issue 15); `/ast` is its
+// syntax tree, walked to check names.
+const CORE_PACKAGES = new Set([
+  "yaml",
+  "zod",
+  "picomatch",
+  "re2js",
+  "@actions/expressions",
+  "@actions/expressions/ast",
+]);
 
 const SPECIFIER = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 

@@ -6,6 +6,7 @@ import { githubWebBase } from "../dashboard/github-links.js";
 import { dashboardHandler, dashboardRunUrl } from "../dashboard/handler.js";
 import { FindingStore } from "../db/finding-store.js";
 import { GitHubStore } from "../db/github-store.js";
+import { GovernanceStore } from "../db/governance-store.js";
 import { namedLocks } from "../db/named-locks.js";
 import { openAgentCache } from "../db/open-agent-cache.js";
 import { openRunStore } from "../db/open-run-store.js";
@@ -18,6 +19,7 @@ import type { BackoffOptions } from "../github/classify-failure.js";
 import type { Clock } from "../github/clock.js";
 import { installationClients } from "../github/installation-clients.js";
 import { probotInstallationOctokit } from "../github/probot-installation-octokit.js";
+import { circuitStates } from "../llm/circuit-breaker.js";
 import { selectProvider } from "../llm/select-provider.js";
 import { warmTokenizer } from "../llm/tokenizer.js";
 import { operationsHandler } from "../ops/handler.js";
@@ -90,7 +92,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       onLost: (name, err) =>
         app.log.error({ err, lock: name }, "a lock's database connection broke while held"),
     });
-    const metrics = createMetrics(store.database);
+    const metrics = createMetrics(store.database, { circuits: circuitStates });
     const provider = meteredProvider(options.provider ?? selectProvider(env), metrics);
     // Lines logged inside a webhook job or a step carry its delivery, run and step ids (src/ops/log-context.ts).
     const log = contextLogger(app.log as ChildableLogger);
@@ -118,6 +120,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       store,
       github,
       findings: new FindingStore(store.database),
+      governance: new GovernanceStore(store.database),
       provider,
       agentCache: agentCache.cache,
       templates: loadBuiltinTemplates(),
@@ -166,6 +169,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     if (env.DASHBOARD_TOKEN) {
       httpHandlers.push(
         dashboardHandler({
+          endpoints: circuitStates,
           token: env.DASHBOARD_TOKEN,
           store,
           db: store.database,

@@ -2,6 +2,7 @@ import type { ProbotOctokit } from "probot";
 import type { RunState } from "../core/run/run-state.js";
 import type { FindingStore } from "../db/finding-store.js";
 import type { GitHubStore } from "../db/github-store.js";
+import type { GovernanceStore } from "../db/governance-store.js";
 import type { KyselyRunStore } from "../db/kysely-run-store.js";
 import type { NamedLocks } from "../db/named-locks.js";
 import type { Engine } from "../engine/engine.js";
@@ -36,6 +37,8 @@ export interface AppServices {
   readonly github: GitHubStore;
   /** The ledger of posted findings and their judgements. */
   readonly findings: FindingStore;
+  /** Error budgets per persona and model per repository. */
+  readonly governance: GovernanceStore;
   readonly engine: Engine;
   readonly provider: AgentProvider;
   readonly agentCache: AgentCache;

@@ -8,10 +8,12 @@ import { filterChoices, listSignature, runListPage, runVersion } from "../db/das
 import { FindingStore } from "../db/finding-store.js";
 import type { GitHubStore } from "../db/github-store.js";
 import { DEFAULT_PAGE } from "../db/list-runs.js";
+import { ShadowStore } from "../db/shadow-store.js";
 import type { Logger } from "../engine/logger.js";
 import type { RunFilter, RunStore } from "../engine/ports.js";
 import type { Env } from "../env.js";
 import type { HttpHandler } from "../ops/http-handler.js";
+import type { CircuitReading } from "../ops/metrics.js";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
 import { clearedCookie, DashboardAuth, isHttps, sessionCookie } from "./auth.js";
 import { githubLinks } from "./github-links.js";
@@ -19,6 +21,7 @@ import { type GraphLayout, layoutPlan } from "./graph-layout.js";
 import { serveChanges } from "./live.js";
 import { loadProfiles } from "./profiles-view.js";
 import { elapsed, formatTime, runView, subjectOf } from "./run-view.js";
+import { loadShadows } from "./shadows-view.js";
 import { render } from "./views.js";
 
 /** Every dashboard response: no framing, no sniffing, nothing but our own script and stylesheet. */
@@ -41,6 +44,8 @@ export interface DashboardDeps {
   readonly github: GitHubStore;
   /** The findings ledger, for the Profiles page (default: one over `db`). */
   readonly findings?: FindingStore;
+  /** Shadow runs, for the Shadows page (default: one over `db`). */
+  readonly shadows?: ShadowStore;
   readonly changes: RunChanges;
   readonly log: Logger;
   /** GitHub's web address (`githubWebBase`). */
@@ -48,20 +53,26 @@ export interface DashboardDeps {
   readonly now?: () => number;
   /** How often live streams poll the database (tests shorten it). */
   readonly pollMs?: number;
+  /** The model endpoints' circuit breakers (`circuitStates`), shown on the runs list; none: no line. */
+  readonly endpoints?: () => readonly CircuitReading[];
 }
+
+/** A circuit state's badge colour: a step state's. */
+const CIRCUIT_TONE = { closed: "succeeded", "half-open": "waiting", open: "failed" } as const;
 
 const MAX_FORM_BYTES = 4096;
 const CHOICES_MS = 10_000;
 
 /**
  * The dashboard under `/agents` (github-app.md, "Dashboard and CLI"): sign-in, the runs list, a run's page and
- * their live streams, the agents' learning profiles. Read-only: it changes no run. Returns false for every other
- * path.
+ * their live streams, the agents' learning profiles and shadow models. Read-only: it changes no run. Returns
+ * false for every other path.
  */
 export function dashboardHandler(deps: DashboardDeps): HttpHandler {
   const auth = new DashboardAuth(deps.token);
   const now = deps.now ?? Date.now;
   const findings = deps.findings ?? new FindingStore(deps.db);
+  const shadows = deps.shadows ?? new ShadowStore(deps.db);
   const layouts = new Map<string, GraphLayout>();
   let choices: { at: number; value: { repos: string[]; workflows: string[] } } | null = null;
 
@@ -120,6 +131,7 @@ export function dashboardHandler(deps: DashboardDeps): HttpHandler {
         firstPage: !filter.before,
         firstUrl: `/agents${base ? `?${base}` : ""}`,
         nextUrl,
+        endpoints: (deps.endpoints?.() ?? []).map((e) => ({ ...e, tone: CIRCUIT_TONE[e.state] })),
         runs: rows.map((r) => ({
           id: r.id,
           repo: r.repo,
@@ -172,6 +184,10 @@ export function dashboardHandler(deps: DashboardDeps): HttpHandler {
   routes["GET /agents/"] = runsPage;
   routes["GET /agents/runs/([^/]+)"] = runPage;
   routes["GET /agents/profiles"] = profilesPage;
+  routes["GET /agents/shadows"] = async (_req, res, url) => {
+    const v = await loadShadows(shadows, url.searchParams.get("repo") || null);
+    html(res, 200, render("SHADOWS", { pageTitle: "Shadow models", signedIn: true, section: "shadows", v }));
+  };
   routes["GET /agents/runs/([^/]+)/events"] = async (req, res, _url, m) => {
     const id = decodedId(m[1]);
     if (id === null) return notFound(res, `No run ${m[1]}.`);

@@ -7,8 +7,10 @@ import {
   type JudgedFinding,
   learningCurve,
 } from "../core/learning/profiles.js";
+import { DEFAULT_ERROR_BUDGET } from "../core/run/plan.js";
 import type { Db } from "../db/connect.js";
 import type { FindingStore } from "../db/finding-store.js";
+import { type ActiveSuspension, GovernanceStore } from "../db/governance-store.js";
 import { type LearningChart, learningChart } from "./learning-chart.js";
 
 /** A profile as the table shows it: numbers with two decimals. */
@@ -56,6 +58,15 @@ export interface ProfilesView {
   readonly overall: StateRow | null;
   /** `open 3 · useful 1 · …` of every repository, or of the one filtered on. */
   readonly summary: string;
+  /** Agents suspended by their error budgets now (of the repository filtered on, or all). */
+  readonly suspensions: readonly {
+    readonly repo: string;
+    readonly persona: string;
+    readonly model: string;
+    /** ISO time, minutes: `2026-12-07 14:05 UTC`. */
+    readonly until: string;
+    readonly reason: string;
+  }[];
 }
 
 type Judged = JudgedFinding & { readonly repo: string };
@@ -72,16 +83,21 @@ export async function loadProfiles(
 ): Promise<ProfilesView> {
   const repos = await reposWithFindings(db);
   const shown = repo !== null ? [repo] : repos;
-  const [judged, counts, overall] = await Promise.all([
+  const governance = new GovernanceStore(db);
+  const [judged, counts, overall, health, suspended] = await Promise.all([
     findings.judged(repo !== null ? { repo } : {}),
     Promise.all(shown.map((r) => findings.countByState({ repo: r }))),
     repo === null ? findings.countByState() : Promise.resolve(null),
+    Promise.all(shown.map((r) => governance.health(r, now - DEFAULT_ERROR_BUDGET.windowMs))),
+    governance.suspensions(now, repo ?? undefined),
   ]);
   return profilesView({
     repos,
     filter: repo ?? "",
     judged,
     counts: shown.map((r, i) => ({ repo: r, counts: counts[i] ?? emptyCounts() })),
+    health: new Map(shown.map((r, i) => [r, health[i] ?? new Map<string, number>()])),
+    suspended,
     overall,
     now,
   });
@@ -95,13 +111,21 @@ export function profilesView(input: {
   counts: readonly { repo: string; counts: Readonly<Record<FindingState, number>> }[];
   overall: Readonly<Record<FindingState, number>> | null;
   now: number;
+  /** Per repository, each `persona\0model`'s health (1 when absent). */
+  health?: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  suspended?: readonly ActiveSuspension[];
 }): ProfilesView {
   const byRepo = groupBy(input.judged, (f) => f.repo);
   const rows: ProfileRow[] = [];
   const charts: CurveChart[] = [];
   for (const repo of [...byRepo.keys()].sort(compare)) {
     const judged = byRepo.get(repo) ?? [];
-    for (const p of computeProfiles(judged, input.now)) {
+    const health = input.health?.get(repo);
+    for (const p of computeProfiles(
+      judged,
+      input.now,
+      (persona, model) => health?.get(`${persona}\0${model}`) ?? 1,
+    )) {
       rows.push({
         repo,
         persona: p.persona,
@@ -152,6 +176,13 @@ export function profilesView(input: {
       .map((c) => stateRow(c.repo, c.counts)),
     overall: input.overall ? stateRow("All repositories", input.overall) : null,
     summary: stateCounts(input.overall ?? sumCounts(input.counts.map((c) => c.counts))),
+    suspensions: (input.suspended ?? []).map((x) => ({
+      repo: x.repo,
+      persona: x.persona,
+      model: x.model,
+      until: `${new Date(x.until).toISOString().slice(0, 16).replace("T", " ")} UTC`,
+      reason: x.reason,
+    })),
   };
 }
 

@@ -14,7 +14,7 @@ const layout = (body: string) => `<!doctype html>
 <script src="/agents/assets/dashboard.js" defer></script>
 </head>
 <body>
-<header class="top"><span class="home"><a href="/agents" class="brand">phasegate</a>{% if signedIn %}<nav class="sections" aria-label="Dashboard"><a href="/agents"{% if section == "runs" %} aria-current="page"{% endif %}>Runs</a><a href="/agents/profiles"{% if section == "profiles" %} aria-current="page"{% endif %}>Profiles</a></nav>{% endif %}</span>{% if signedIn %}<form method="post" action="/agents/logout" class="logout"><button type="submit">Sign out</button></form>{% endif %}</header>
+<header class="top"><span class="home"><a href="/agents" class="brand">phasegate</a>{% if signedIn %}<nav class="sections" aria-label="Dashboard"><a href="/agents"{% if section == "runs" %} aria-current="page"{% endif %}>Runs</a><a href="/agents/profiles"{% if section == "profiles" %} aria-current="page"{% endif %}>Profiles</a><a href="/agents/shadows"{% if section == "shadows" %} aria-current="page"{% endif %}>Shadows</a></nav>{% endif %}</span>{% if signedIn %}<form method="post" action="/agents/logout" class="logout"><button type="submit">Sign out</button></form>{% endif %}</header>
 ${body}
 </body>
 </html>`;
@@ -32,6 +32,7 @@ export const LOGIN = layout(`<main id="login-page" class="narrow">
 
 export const RUNS = layout(`<main id="runs-page" data-live="{{ liveUrl }}" data-version="{{ signature }}">
 <h1>Runs</h1>
+{% if endpoints.size > 0 %}<p id="model-endpoints" class="muted">Model endpoints: {% for e in endpoints %}<span class="endpoint" data-state="{{ e.state }}">{{ e.endpoint }} <span class="badge s-{{ e.tone }}">circuit {{ e.state }}</span></span>{% endfor %}</p>{% endif %}
 <form id="filters" method="get" action="/agents">
 <label>Repository <select name="repo"><option value="">all</option>{% for r in repos %}<option value="{{ r }}"{% if r == filter.repo %} selected{% endif %}>{{ r }}</option>{% endfor %}</select></label>
 <label>State <select name="state"><option value="">all</option>{% for s in states %}<option value="{{ s }}"{% if s == filter.state %} selected{% endif %}>{{ s }}</option>{% endfor %}</select></label>
@@ -122,6 +123,17 @@ export const PROFILES = layout(`<main id="profiles-page">
 <button type="submit">Filter</button>
 </form>
 
+<section id="suspensions"><h2>Suspended agents</h2>
+{% if v.suspensions.size == 0 %}<p id="no-suspensions" class="muted">No agent is suspended by its error budget{% if v.filter != "" %} in {{ v.filter }}{% endif %}.</p>{% else %}
+<table id="suspended">
+<thead><tr><th>Repository</th><th>Agent</th><th>Model</th><th>Until</th><th>Why</th></tr></thead>
+<tbody>
+{% for x in v.suspensions %}<tr class="suspension"><td class="repo">{{ x.repo }}</td><td class="persona">{{ x.persona }}</td><td class="model">{{ x.model }}</td><td class="until">{{ x.until }}</td><td class="reason">{{ x.reason }}</td></tr>
+{% endfor %}</tbody>
+</table>
+<p class="muted">An admin or maintainer ends one early with <code>/agents reinstate &lt;agent&gt;</code>.</p>{% endif %}
+</section>
+
 <section id="profiles-section"><h2>Scores</h2>
 {% if v.rows.size == 0 %}<p id="no-profiles" class="muted">No judged findings{% if v.filter != "" %} in {{ v.filter }}{% endif %} yet: reply <code>/agents useful</code> or <code>/agents wrong</code> to the app's inline comments, react 👍/👎, resolve their threads, or push a change to the flagged code.</p>{% else %}
 <table id="profiles">
@@ -158,6 +170,31 @@ export const PROFILES = layout(`<main id="profiles-page">
 {% endfor %}</tbody>
 {% if v.overall and v.states.size > 0 %}<tfoot><tr class="overall"><th>{{ v.overall.repo }}</th>{% for n in v.overall.counts %}<td class="num">{{ n }}</td>{% endfor %}</tr></tfoot>{% endif %}
 </table>
+</section>
+</main>`);
+
+/**
+ * Shadows: each persona's primary model beside its shadow model — counts, agreement, judged precision, tokens and
+ * latency; never a finding's title, text or anything prompted.
+ */
+export const SHADOWS = layout(`<main id="shadows-page">
+<h1>Shadow models</h1>
+<p class="muted">Steps of a persona with <code>shadow: &lt;model&gt;</code> run again on the shadow model, on the same input; its findings are stored, never posted, and never change a verdict. A shadow finding takes the judgement of the posted finding with the same fingerprint on the same pull request. Agreement: fingerprints both found in a step, of those either found. Judged precision: useful and addressed, of those judged (each finding once per pull request). Steps whose shadow fell short (its budget, an error) are counted apart and left out of the other figures.</p>
+<form id="filters" method="get" action="/agents/shadows">
+<label>Repository <select name="repo"><option value="">all</option>{% for r in v.repos %}<option value="{{ r }}"{% if r == v.filter %} selected{% endif %}>{{ r }}</option>{% endfor %}</select></label>
+<button type="submit">Filter</button>
+</form>
+
+<section id="shadows-section"><h2>Primary and shadow</h2>
+{% if v.rows.size == 0 %}<p id="no-shadows" class="muted">No shadow runs{% if v.filter != "" %} in {{ v.filter }}{% endif %} yet: set <code>agents.&lt;id&gt;.shadow: &lt;model&gt;</code> in <code>.agents/workflow.yaml</code>.</p>{% else %}
+<table id="shadows">
+<thead><tr><th rowspan="2">Repository</th><th rowspan="2">Agent</th><th rowspan="2">Model</th><th rowspan="2">Shadow</th><th rowspan="2" class="num">Steps</th><th rowspan="2" class="num">Fell short</th><th colspan="2">Findings</th><th rowspan="2" class="num">Agreement</th><th colspan="2">Judged precision</th><th colspan="2">Tokens</th><th colspan="2">Mean latency</th></tr>
+<tr><th class="num">model</th><th class="num">shadow</th><th class="num">model</th><th class="num">shadow</th><th class="num">model</th><th class="num">shadow</th><th class="num">model</th><th class="num">shadow</th></tr></thead>
+<tbody>
+{% for r in v.rows %}<tr class="shadow-row"><td class="repo">{{ r.repo }}</td><td class="persona">{{ r.persona }}</td><td class="model">{{ r.primaryModel }}</td><td class="shadow-model">{{ r.model }}</td><td class="num runs">{{ r.runs }}</td><td class="num errors">{{ r.errors }}</td><td class="num findings">{{ r.primary.findings }}</td><td class="num shadow-findings">{{ r.shadow.findings }}</td><td class="num agreement">{{ r.agreement }}</td><td class="num precision" title="{{ r.primary.judged }}">{{ r.primary.precision }}</td><td class="num shadow-precision" title="{{ r.shadow.judged }}">{{ r.shadow.precision }}</td><td class="num tokens">{{ r.primary.tokens }}</td><td class="num shadow-tokens">{{ r.shadow.tokens }}</td><td class="num latency">{{ r.primary.latency }}</td><td class="num shadow-latency">{{ r.shadow.latency }}</td></tr>
+{% endfor %}</tbody>
+</table>
+<p id="shadows-read" class="muted">Over the newest {{ v.read }} shadow runs.</p>{% endif %}
 </section>
 </main>`);
 

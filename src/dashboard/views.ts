@@ -1,9 +1,9 @@
 import { Liquid, type Template } from "liquidjs";
 import { FINDING_STATES } from "../core/learning/profiles.js";
 import { STEP_STATES } from "../core/run/run-state.js";
-import { LOGIN, NOT_FOUND, PROFILES, RUN, RUNS } from "./templates.js";
+import { LOGIN, NOT_FOUND, PROFILES, RUN, RUNS, SHADOWS } from "./templates.js";
 
-const templates = { LOGIN, NOT_FOUND, PROFILES, RUN, RUNS } as const;
+const templates = { LOGIN, NOT_FOUND, PROFILES, RUN, RUNS, SHADOWS } as const;
 
 /** Liquid with every output HTML-escaped; templates parsed once. */
 const liquid = new Liquid({ outputEscape: "escape", strictFilters: true, cache: false });

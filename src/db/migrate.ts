@@ -6,6 +6,8 @@ import * as github from "./migrations/0003_github.js";
 import * as installationPace from "./migrations/0004_installation_pace.js";
 import * as jobClaims from "./migrations/0005_job_claims.js";
 import * as findings from "./migrations/0006_findings.js";
+import * as errorBudgets from "./migrations/0007_error_budgets.js";
+import * as shadowFindings from "./migrations/0008_shadow_findings.js";
 import type { Database } from "./schema.js";
 
 /** Every migration, in order. A static record: no folder scanning, so bundling and `dist/` layout don't matter. */
@@ -16,6 +18,8 @@ const MIGRATIONS = {
   "0004_installation_pace": installationPace,
   "0005_job_claims": jobClaims,
   "0006_findings": findings,
+  "0007_error_budgets": errorBudgets,
+  "0008_shadow_findings": shadowFindings,
 };
 
 function migrator(db: Kysely<Database>, migrationTableSchema?: string): Migrator {

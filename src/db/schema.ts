@@ -185,6 +185,50 @@ export interface FindingJudgementsTable {
   readonly at: EpochMs;
 }
 
+/** One agent step's model work (see migration 0007): `error` null when it succeeded. */
+export interface AgentCallsTable {
+  readonly repo: string;
+  readonly persona: string;
+  readonly model: string;
+  readonly at: EpochMs;
+  readonly error: string | null;
+}
+
+/** A persona-and-model's error budget in a repository. */
+export interface AgentBudgetsTable {
+  readonly repo: string;
+  readonly persona: string;
+  readonly model: string;
+  /** Errors before this no longer count: the end of the last suspension, or a reinstatement. */
+  readonly counted_from: EpochMs;
+  readonly suspended_until: EpochMs | null;
+  readonly reason: string | null;
+}
+
+/**
+ * One agent step's shadow run beside its primary (see migration 0008). `findings` and `primary_findings` are
+ * `ShadowFinding[]` as JSON text: fingerprint, severity, title, file, line, task type — never a body.
+ */
+export interface ShadowRunsTable {
+  readonly run_id: string;
+  readonly step_id: string;
+  readonly repo: string;
+  readonly number: number | null;
+  readonly persona: string;
+  readonly primary_model: string;
+  readonly model: string;
+  readonly step_kind: string;
+  readonly findings: string;
+  readonly primary_findings: string;
+  readonly tokens: number;
+  readonly primary_tokens: number;
+  readonly latency_ms: number;
+  readonly primary_latency_ms: number;
+  /** Why the shadow fell short (its budget, a provider error); null when it reviewed everything. */
+  readonly error: string | null;
+  readonly at: EpochMs;
+}
+
 /** A deployment protection rule GitHub asked about, answered once the run's gates decide. */
 export interface ProtectionRequestsTable {
   readonly callback_url: string;
@@ -224,6 +268,9 @@ export interface Database {
   posted_findings: PostedFindingsTable;
   findings: FindingsTable;
   finding_judgements: FindingJudgementsTable;
+  agent_calls: AgentCallsTable;
+  agent_budgets: AgentBudgetsTable;
+  shadow_runs: ShadowRunsTable;
   protection_requests: ProtectionRequestsTable;
   installation_pace: InstallationPaceTable;
 }

@@ -1,7 +1,8 @@
 import type { FileDiff } from "../core/diff/diff.js";
 import type { Finding } from "../core/findings/finding.js";
+import type { FlaggedCode } from "../core/findings/finding-fingerprint.js";
 import type { JudgedFinding } from "../core/learning/profiles.js";
-import type { StepPlan } from "../core/run/plan.js";
+import type { ErrorBudget, StepPlan } from "../core/run/plan.js";
 import type { RunCommand, RunEvent } from "../core/run/run-event.js";
 import type { RunFacts, RunState, RunStatus, StepOutput, WaitingFor } from "../core/run/run-state.js";
 
@@ -125,6 +126,8 @@ export interface TokenMeter {
   fileTokens(file: FileDiff): number;
   /** The tokens of any text, with the model's tokenizer. */
   countTokens(text: string): number;
+  /** The exact prompt tokens of a verification call (its messages and schema); absent: estimated. */
+  verifyPromptTokens?(request: VerifyRequest): number;
 }
 
 /** An LLM (or the heuristic stand-in). Adapters live in `src/llm/`. */
@@ -140,6 +143,37 @@ export interface AgentProvider {
    * sends nothing anywhere). Those get their input chunked, budgeted, cached, and with secrets redacted.
    */
   meter?(model: string): Promise<TokenMeter>;
+  /**
+   * One verification call (spec "Confidence and verification"): the model re-reads one finding against the code
+   * it flags. Throws (with the calls made, like `run`) when the call fails after its retries; an answer that is
+   * not valid is returned as `answer: null`, never retried: verification makes one call.
+   */
+  verify?(request: VerifyRequest): Promise<VerifyReply>;
+}
+
+/** One finding put to a model again, to be confirmed or refuted. Everything but `model` is untrusted data. */
+export interface VerifyRequest {
+  /** The verifying model: the step's own (`verify: true`) or the persona's `verify: <model>`. */
+  readonly model: string;
+  /** The kind of step that reported it. */
+  readonly stepKind: AgentRequest["kind"];
+  readonly finding: Pick<Finding, "file" | "line" | "severity" | "title" | "body">;
+  /** The flagged line(s) and up to 3 lines either side, from the diff as the model saw it (secrets redacted). */
+  readonly code: FlaggedCode;
+  readonly signal: AbortSignal;
+}
+
+/** What a verification call came to. */
+export interface VerifyReply {
+  /** The model's answer, schema-checked (the quote is checked by the caller); null when it was not valid. */
+  readonly answer: {
+    readonly verdict: "confirmed" | "refuted";
+    readonly quote: string;
+    readonly reason: string;
+  } | null;
+  /** Why `answer` is null: the validation error, or the model's refusal. */
+  readonly problem?: string;
+  readonly calls: readonly CallRecord[];
 }
 
 /** One file's review result, kept so an unchanged file is never paid for twice. */
@@ -180,6 +214,73 @@ export interface LearningPort {
   judged(repo: string, persona: string): Promise<readonly JudgedFinding[]>;
   /** Fingerprints on a PR judged `wrong`/`dismissed` by a writer who may clear them (see `judgementClears`). */
   cleared(repo: string, number: number): Promise<ReadonlyMap<string, "wrong" | "dismissed">>;
+  /** Each `persona\0model`'s health in `repo` since `since`: 1 − the share of its work that errored. */
+  health?(repo: string, since: number): Promise<ReadonlyMap<string, number>>;
+}
+
+/**
+ * Error budgets (spec "Governance"): each persona-and-model's errors per repository, kept in the database so every
+ * replica and restart sees one budget (`src/db/governance-store.ts` in the app).
+ */
+export interface GovernancePort {
+  /** The suspensions in force in `repo` at `now`, by `persona\0model` (one query, read once per run's steps). */
+  suspended(repo: string, now: number): Promise<ReadonlyMap<string, Suspension>>;
+  /**
+   * Records one step's model work: `error` is the message after the call's retries (null when it succeeded).
+   * Suspends the persona and model when the budget is spent; returns the suspension it started, if any.
+   */
+  record(entry: BudgetEntry, budget: ErrorBudget): Promise<Suspension | null>;
+}
+
+/** One step's model work, counted against its persona-and-model's budget. */
+export interface BudgetEntry {
+  readonly repo: string;
+  readonly persona: string;
+  readonly model: string;
+  /** The message after the call's retries; null when the work succeeded. */
+  readonly error: string | null;
+  readonly at: number;
+  /** The run and step the work was for: where a suspension is audited. */
+  readonly runId: string;
+  readonly stepId: string;
+}
+
+/** A persona-and-model suspended in a repository until `until`, and why. */
+export interface Suspension {
+  readonly until: number;
+  /** e.g. `9 errors in 24 h (last: …)` */
+  readonly reason: string;
+}
+
+/**
+ * Shadow runs (spec "Shadow models"): their findings are stored beside the run, never posted, never part of a
+ * verdict (`src/db/shadow-store.ts` in the app).
+ */
+export interface ShadowPort {
+  store(result: ShadowResult): Promise<void>;
+}
+
+/** What one shadow run of a step came to. */
+export interface ShadowResult {
+  readonly runId: string;
+  readonly stepId: string;
+  readonly repo: string;
+  readonly number: number | null;
+  readonly persona: string;
+  /** The primary's model and the shadow's. */
+  readonly primaryModel: string;
+  readonly model: string;
+  readonly stepKind: string;
+  /** Fingerprinted like posted findings (`annotateFindings`), so judgements of posted findings carry over. */
+  readonly findings: readonly Finding[];
+  readonly primaryFindings: readonly Finding[];
+  readonly tokens: number;
+  readonly primaryTokens: number;
+  readonly latencyMs: number;
+  readonly primaryLatencyMs: number;
+  /** Why the shadow produced nothing: its budget, an error; null when it ran. */
+  readonly error: string | null;
+  readonly at: number;
 }
 
 /** What running a step's executor came to. */

@@ -17,10 +17,10 @@ export interface RunShare {
 /** How long a shared read is reused: steps that start together, not a later retry. */
 const MEMO_MS = 5_000;
 
-function newShare(run: RunState): RunShare {
+function newShare(run: RunState, budgetTokens = run.plan.budgetTokens): RunShare {
   const memo = new Map<string, { at: number; value: Promise<unknown> }>();
   return {
-    budget: new RunBudget(run.plan.budgetTokens),
+    budget: new RunBudget(budgetTokens),
     limit: pLimit(run.plan.maxParallel),
     shared<T>(key: string, now: number, read: () => Promise<T>): Promise<T> {
       const hit = memo.get(key);
@@ -44,6 +44,7 @@ const CAPACITY = 256;
  */
 export class RunResources {
   readonly #runs = new Map<string, RunShare>();
+  readonly #shadows = new Map<string, RunShare>();
 
   /** The share of `run`, its budget brought up to the run's recorded token use. */
   for(run: RunState): RunShare {
@@ -56,6 +57,24 @@ export class RunResources {
     this.#runs.set(run.id, share);
     if (this.#runs.size > CAPACITY) this.#runs.delete(this.#runs.keys().next().value as string);
     share.budget.sync(run.tokens);
+    return share;
+  }
+
+  /**
+   * The share of `run`'s shadow models (spec "Shadow models"): their own budget, `settings.shadow_budget_tokens`
+   * (default a quarter of the run's), and their own `max_parallel` limiter, so a shadow never takes the primary's
+   * tokens or waits behind its calls. Shadow tokens are not recorded in the run's total: this budget counts what
+   * this process spent.
+   */
+  shadowFor(run: RunState): RunShare {
+    let share = this.#shadows.get(run.id);
+    if (share) {
+      this.#shadows.delete(run.id);
+    } else {
+      share = newShare(run, run.plan.shadowBudgetTokens ?? Math.floor(run.plan.budgetTokens / 4));
+    }
+    this.#shadows.set(run.id, share);
+    if (this.#shadows.size > CAPACITY) this.#shadows.delete(this.#shadows.keys().next().value as string);
     return share;
   }
 }

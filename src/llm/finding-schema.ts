@@ -27,6 +27,10 @@ export const ModelFindingSchema = z.object({
   title: text("One short line naming the problem."),
   body: text("What is wrong, why it matters, and how to fix it."),
   suggestion: z.string().nullable().describe("Replacement code for that line, or null."),
+  confidence: z
+    .number()
+    .refine((n) => n >= 0 && n <= 1, { error: "must be between 0 and 1" })
+    .describe("How sure you are that this is a real problem in this code, from 0 (a guess) to 1 (certain)."),
 });
 
 /** A `review`, `security` or `tests` reply: a summary paragraph and the findings. */
@@ -35,22 +39,63 @@ export const ModelReplySchema = z.object({
   findings: z.array(ModelFindingSchema),
 });
 
-export type ModelReply = z.infer<typeof ModelReplySchema>;
+/**
+ * What a reply is read with: `ModelReplySchema`, but a finding without `confidence` is accepted (endpoints that
+ * do not enforce the schema drop keys; a whole review is not worth failing for one). Its confidence is unknown,
+ * and verification treats unknown as low.
+ */
+const ModelReplyReadSchema = ModelReplySchema.extend({
+  findings: z.array(
+    ModelFindingSchema.extend({ confidence: ModelFindingSchema.shape.confidence.optional() }),
+  ),
+});
+
+export type ModelReply = z.infer<typeof ModelReplyReadSchema>;
 
 /** The `response_format` asking the model for a `ModelReply` as JSON (OpenAI structured output, strict). */
 export const MODEL_REPLY_FORMAT = zodResponseFormat(ModelReplySchema, "phasegate_findings");
+
+/** A verification call's answer (spec "Confidence and verification"). */
+export const VerificationSchema = z.object({
+  verdict: z
+    .enum(["confirmed", "refuted"])
+    .describe("confirmed: the problem is really there in the flagged code; refuted: it is not."),
+  quote: z
+    .string()
+    .describe('The flagged line(s), copied exactly as shown under "Flagged line(s)", without line numbers.'),
+  reason: text("One or two sentences: why the finding is confirmed or refuted."),
+});
+
+export type Verification = z.infer<typeof VerificationSchema>;
+
+/** The `response_format` of a verification call (strict structured output). */
+export const VERIFICATION_FORMAT = zodResponseFormat(VerificationSchema, "phasegate_verification");
 
 /** Parses and validates a model's reply text; the error reads like zod's pretty print, for the model to fix. */
 export function parseModelReply(
   content: string,
 ): { ok: true; value: ModelReply } | { ok: false; error: string } {
+  return parseJson(ModelReplyReadSchema, content);
+}
+
+/** Parses and validates a verification answer. */
+export function parseVerification(
+  content: string,
+): { ok: true; value: Verification } | { ok: false; error: string } {
+  return parseJson(VerificationSchema, content);
+}
+
+function parseJson<T>(
+  schema: z.ZodType<T>,
+  content: string,
+): { ok: true; value: T } | { ok: false; error: string } {
   let json: unknown;
   try {
     json = JSON.parse(content);
   } catch (error) {
     return { ok: false, error: `the reply is not JSON (${(error as Error).message})` };
   }
-  const result = ModelReplySchema.safeParse(json);
+  const result = schema.safeParse(json);
   return result.success
     ? { ok: true, value: result.data }
     : { ok: false, error: z.prettifyError(result.error) };

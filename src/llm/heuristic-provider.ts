@@ -12,6 +12,12 @@ import { partitionFiles } from "./partition-files.js";
 /** Shown on every output of the heuristic provider, so nobody mistakes it for a model's review. */
 export const HEURISTIC_LABEL = "heuristic (no model configured)";
 
+/**
+ * The confidence of every heuristic finding: the pattern surely matched, but whether it matters (a `console.log`
+ * meant as output, a TODO tracked elsewhere) is not certain. Verification never applies: there is no model.
+ */
+export const HEURISTIC_CONFIDENCE = 0.9;
+
 type NotReviewed = AgentReply["notReviewed"];
 
 /** What one kind's checks came to, before the reply is put together. */
@@ -37,7 +43,9 @@ export class HeuristicProvider implements AgentProvider {
     request.signal.throwIfAborted();
     if (request.kind === "agent") return this.reply([], agentAnswer(request.files), []);
     const result = CHECKS[request.kind](request.files);
-    const findings = sortFindings(result.findings);
+    const findings = sortFindings(
+      result.findings.map((f) => ({ ...f, confidence: f.confidence ?? HEURISTIC_CONFIDENCE })),
+    );
     return this.reply(findings, summarize(result, findings), result.notReviewed);
   }
 

@@ -1,9 +1,9 @@
 import type { FileDiff } from "../core/diff/diff.js";
-import type { AgentRequest, TokenMeter } from "../engine/ports.js";
+import type { AgentRequest, TokenMeter, VerifyRequest } from "../engine/ports.js";
 import { chatMessages } from "./chat-messages.js";
-import { MODEL_REPLY_FORMAT } from "./finding-schema.js";
+import { MODEL_REPLY_FORMAT, VERIFICATION_FORMAT } from "./finding-schema.js";
 import { maxPromptTokens } from "./model-limits.js";
-import { PROMPT_VERSION } from "./prompts.js";
+import { PROMPT_VERSION, verifyMessages } from "./prompts.js";
 import { renderFile } from "./render-diff.js";
 import { loadTokenCounter } from "./tokenizer.js";
 
@@ -30,6 +30,9 @@ export const DEFAULT_REPLY_ALLOWANCE = 1_500;
 export async function openAIMeter(model: string, options: MeterOptions = {}): Promise<TokenMeter> {
   const count = await loadTokenCounter(model);
   const schemaTokens = count(JSON.stringify(MODEL_REPLY_FORMAT.json_schema.schema));
+  const verifySchemaTokens = count(JSON.stringify(VERIFICATION_FORMAT.json_schema.schema));
+  const messagesTokens = (messages: readonly { content: string }[]) =>
+    messages.reduce((sum, m) => sum + PER_MESSAGE + count(m.content), REPLY_PRIMING);
   const limit = maxPromptTokens(model);
   return {
     promptVersion: PROMPT_VERSION,
@@ -37,10 +40,11 @@ export async function openAIMeter(model: string, options: MeterOptions = {}): Pr
     chunkTokens: Math.min(limit, options.chunkTokens ?? DEFAULT_CHUNK_TOKENS),
     replyAllowance: options.replyAllowance ?? DEFAULT_REPLY_ALLOWANCE,
     promptTokens(request: AgentRequest): number {
-      const messages = chatMessages(request);
-      const text = messages.reduce((sum, m) => sum + PER_MESSAGE + count(m.content), REPLY_PRIMING);
+      const text = messagesTokens(chatMessages(request));
       return request.kind === "agent" ? text : text + schemaTokens;
     },
+    verifyPromptTokens: (request: VerifyRequest) =>
+      messagesTokens(verifyMessages(request)) + verifySchemaTokens,
     // The "\n\n" that joins files in the diff is a token or two: counted, so sums never fall short.
     fileTokens: (file: FileDiff) => count(renderFile(file)) + 2,
     countTokens: count,

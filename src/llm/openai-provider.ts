@@ -13,13 +13,29 @@ import type {
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
 import { sortFindings } from "../core/findings/finding.js";
-import type { AgentProvider, AgentReply, AgentRequest, CallRecord, TokenMeter } from "../engine/ports.js";
+import type {
+  AgentProvider,
+  AgentReply,
+  AgentRequest,
+  CallRecord,
+  TokenMeter,
+  VerifyReply,
+  VerifyRequest,
+} from "../engine/ports.js";
 import { alignFindings } from "./align-findings.js";
 import { chatMessages } from "./chat-messages.js";
-import { MODEL_REPLY_FORMAT, type ModelReply, parseModelReply } from "./finding-schema.js";
+import { type Admission, breakerFor, CIRCUIT_OPEN_MESSAGE, type CircuitBreaker } from "./circuit-breaker.js";
+import {
+  MODEL_REPLY_FORMAT,
+  type ModelReply,
+  parseModelReply,
+  parseVerification,
+  VERIFICATION_FORMAT,
+} from "./finding-schema.js";
 import { LlmError, scrubKey } from "./llm-error.js";
 import { openAIMeter } from "./openai-meter.js";
 import { partitionFiles } from "./partition-files.js";
+import { verifyMessages } from "./prompts.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryAfterMs, retryDelayMs } from "./retry-delay.js";
 
 export interface OpenAIProviderOptions {
@@ -36,6 +52,11 @@ export interface OpenAIProviderOptions {
   readonly chunkTokens?: number;
   /** The `fetch` to send requests with (a proxy's, a test's); default the global one. */
   readonly fetch?: ClientOptions["fetch"];
+  /**
+   * The endpoint's circuit breaker; default the process-wide one of `baseURL` (`breakerFor`), shared by every
+   * provider of that endpoint. `null`: none (the outage bench's "before").
+   */
+  readonly circuitBreaker?: CircuitBreaker | null;
 }
 
 const OPENAI_URL = "https://api.openai.com/v1";
@@ -51,7 +72,9 @@ type Usage = AgentReply["usage"];
  * fails is retried once with the validation error, a second failure throws it. (The agent executor adds the
  * deterministic secret scan to `security` steps, whatever the provider.) `agent` returns plain text.
  * Each HTTP request has a timeout and is retried with backoff on 429, 5xx, timeouts and connection errors;
- * after the last try the call fails with an `LlmError` saying so. Every call's tokens and latency are returned.
+ * after the last try the call fails with an `LlmError` saying so. Every HTTP attempt asks the endpoint's circuit
+ * breaker first and reports to it: while the circuit is open, calls (and retries waiting out a backoff) fail at
+ * once with "model endpoint unavailable: circuit open", not retryable. Every call's tokens and latency are returned.
  * The API key is kept private and scrubbed from every error.
  *
  * @example new OpenAIProvider({ apiKey: env.OPENAI_API_KEY }).run(request)
@@ -64,6 +87,7 @@ export class OpenAIProvider implements AgentProvider {
   readonly #timeoutMs: number;
   readonly #retry: RetryPolicy;
   readonly #chunkTokens: number | undefined;
+  readonly #breaker: CircuitBreaker | null;
 
   constructor(options: OpenAIProviderOptions) {
     const baseURL = options.baseURL?.trim() || OPENAI_URL;
@@ -75,6 +99,7 @@ export class OpenAIProvider implements AgentProvider {
       ...(options.retryBaseMs !== undefined && { baseMs: options.retryBaseMs }),
     };
     this.#chunkTokens = options.chunkTokens;
+    this.#breaker = options.circuitBreaker === undefined ? breakerFor(baseURL) : options.circuitBreaker;
     // baseURL is always given: left undefined, the SDK would read OPENAI_BASE_URL from the environment itself.
     // The SDK's own retries are off: ours (`#complete`) count tries, honour the step's signal and are testable.
     this.#client = new OpenAI({
@@ -96,6 +121,25 @@ export class OpenAIProvider implements AgentProvider {
     return request.kind === "agent" ? this.#answer(request, meter) : this.#review(request, meter);
   }
 
+  /**
+   * One verification call: the finding and its flagged code, answered as strict JSON (`VERIFICATION_FORMAT`).
+   * An answer that fails validation or a refusal is returned as `answer: null` (verification makes one call, so
+   * no validation retry); HTTP failures are retried like any call, then thrown.
+   */
+  async verify(request: VerifyRequest): Promise<VerifyReply> {
+    const { completion, record } = await this.#complete(
+      { model: request.model, messages: verifyMessages(request), response_format: VERIFICATION_FORMAT },
+      request.signal,
+    );
+    const message = completion.choices[0]?.message;
+    if (message?.refusal)
+      return { answer: null, problem: `the model refused: ${message.refusal}`, calls: [record] };
+    const parsed = parseVerification(message?.content ?? "");
+    return parsed.ok
+      ? { answer: parsed.value, calls: [record] }
+      : { answer: null, problem: parsed.error, calls: [record] };
+  }
+
   /** `review`, `security`, `tests`: findings on the reviewable files, all in one call. */
   async #review(request: AgentRequest, meter: TokenMeter): Promise<AgentReply> {
     const { reviewable, skipped } = partitionFiles(request.files);
@@ -108,7 +152,7 @@ export class OpenAIProvider implements AgentProvider {
     const call = { ...request, files: reviewable };
     this.#checkSize(call, meter);
     const { reply, usage, calls } = await this.#structured(request, chatMessages(call));
-    const findings = sortFindings(alignFindings(reply.findings, reviewable));
+    const findings = sortFindings(withConfidence(reply.findings, reviewable));
     return { findings, text: reply.summary, usage, provider, notReviewed, calls };
   }
 
@@ -179,7 +223,9 @@ export class OpenAIProvider implements AgentProvider {
 
   /**
    * One chat completion, retried with backoff on 429, 5xx, timeouts and connection errors; after the last try
-   * it throws an `LlmError` without the key (aborts pass through untouched).
+   * it throws an `LlmError` without the key (aborts pass through untouched). Each attempt is admitted by the
+   * circuit breaker and its result reported: every failed attempt (5xx, 408, timeout, no connection) counts, so
+   * an outage opens the circuit within a call or two instead of after every call's retries.
    */
   async #complete(
     body: ChatCompletionCreateParamsNonStreaming,
@@ -187,12 +233,15 @@ export class OpenAIProvider implements AgentProvider {
   ): Promise<{ completion: ChatCompletion; record: CallRecord }> {
     const started = performance.now();
     for (let tries = 1; ; tries++) {
+      const admission: Admission = this.#breaker?.admit() ?? "call";
+      if (admission === "refused") throw new LlmError(CIRCUIT_OPEN_MESSAGE, { retryable: false });
       // The SDK's own timeout stops at the response headers; this one covers the whole answer, body included.
       const timeout = AbortSignal.timeout(this.#timeoutMs);
       try {
         const completion = await this.#client.chat.completions.create(body, {
           signal: AbortSignal.any([signal, timeout]),
         });
+        this.#breaker?.succeeded();
         const record: CallRecord = {
           promptTokens: completion.usage?.prompt_tokens ?? 0,
           completionTokens: completion.usage?.completion_tokens ?? 0,
@@ -201,7 +250,11 @@ export class OpenAIProvider implements AgentProvider {
         };
         return { completion, record };
       } catch (error) {
-        if (signal.aborted || (error instanceof APIUserAbortError && !timeout.aborted)) throw error;
+        if (signal.aborted || (error instanceof APIUserAbortError && !timeout.aborted)) {
+          this.#breaker?.release(admission);
+          throw error;
+        }
+        this.#report(admission, error, timeout.aborted);
         const failure = timeout.aborted ? this.#timedOut() : this.#translate(error);
         if (!failure.retryable || tries > this.#retry.retries) {
           if (tries === 1) throw failure;
@@ -211,8 +264,41 @@ export class OpenAIProvider implements AgentProvider {
           });
         }
         const headers = error instanceof APIError ? (error.headers as Headers | undefined) : undefined;
-        await sleep(retryDelayMs(tries, retryAfterMs(headers), this.#retry), undefined, { signal });
+        await this.#backoff(retryDelayMs(tries, retryAfterMs(headers), this.#retry), signal);
       }
+    }
+  }
+
+  /**
+   * An attempt's result for the breaker: 5xx, 408, timeouts and connection errors are the endpoint failing; a
+   * rate limit (429) says nothing either way; any other answer (400, 401 …) shows the endpoint is up.
+   */
+  #report(admission: Exclude<Admission, "refused">, error: unknown, timedOut: boolean): void {
+    const breaker = this.#breaker;
+    if (!breaker) return;
+    const status = error instanceof APIError ? (error.status ?? null) : null;
+    if (timedOut || error instanceof APIConnectionError) breaker.failed(admission);
+    else if (!(error instanceof APIError) || status === 429) breaker.release(admission);
+    else if (status === null || status === 408 || status >= 500) breaker.failed(admission);
+    else breaker.succeeded();
+  }
+
+  /** The wait before a retry; cut short when the circuit opens meanwhile (the next `admit` then refuses). */
+  async #backoff(ms: number, signal: AbortSignal): Promise<void> {
+    const breaker = this.#breaker;
+    if (breaker?.state === "open") return;
+    if (!breaker) {
+      await sleep(ms, undefined, { signal });
+      return;
+    }
+    const opened = new AbortController();
+    const stop = breaker.onOpen(() => opened.abort());
+    try {
+      await sleep(ms, undefined, { signal: AbortSignal.any([signal, opened.signal]) });
+    } catch (error) {
+      if (signal.aborted) throw error;
+    } finally {
+      stop();
     }
   }
 
@@ -236,6 +322,15 @@ export class OpenAIProvider implements AgentProvider {
     const message = error instanceof Error ? error.message : String(error);
     return new LlmError(`${this.label}: ${scrubKey(message, this.#apiKey)}`, { retryable: false });
   }
+}
+
+/** `alignFindings`, each kept finding with the model's confidence in it (when it gave one). */
+function withConfidence(findings: ModelReply["findings"], files: Parameters<typeof alignFindings>[1]) {
+  return findings.flatMap((f) =>
+    alignFindings([f], files).map((a) =>
+      f.confidence === undefined ? a : { ...a, confidence: f.confidence },
+    ),
+  );
 }
 
 function sumUsage(calls: readonly CallRecord[]): Usage {

@@ -21,8 +21,21 @@ export interface Metrics {
   leaseExpired(): void;
 }
 
-/** Creates the registry; gauges read `db` at scrape time (one grouped count each). */
-export function createMetrics(db: Db): Metrics {
+/** A model endpoint's circuit breaker: the endpoint's host only (never a path, key or query) and its state. */
+export interface CircuitReading {
+  readonly endpoint: string;
+  readonly state: "closed" | "half-open" | "open";
+}
+
+export interface MetricsOptions {
+  /** The circuits of the model endpoints, read at scrape time (`circuitStates` of src/llm/circuit-breaker.ts). */
+  readonly circuits?: () => readonly CircuitReading[];
+}
+
+const CIRCUIT_VALUE = { closed: 0, "half-open": 1, open: 2 } as const;
+
+/** Creates the registry; gauges read `db` (one grouped count each) and the model endpoints' circuits at scrape time. */
+export function createMetrics(db: Db, options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -65,6 +78,16 @@ export function createMetrics(db: Db): Metrics {
     },
   });
   new Gauge({
+    name: "phasegate_agents_suspended",
+    help: "Persona-and-model pairs suspended by their error budgets now, across repositories",
+    registers,
+    async collect() {
+      const { rows } = await sql<{ n: number | string }>`
+        select count(*) as n from agent_budgets where suspended_until > ${Date.now()}`.execute(db.kysely);
+      this.set(Number(rows[0]?.n ?? 0));
+    },
+  });
+  new Gauge({
     name: "phasegate_finding_judgements",
     help: "Judgements recorded, by judgement (useful, wrong, addressed, dismissed, reset), source (reply, reaction, thread, push, reset) and whether they changed the finding's state",
     labelNames: ["judgement", "source", "applied"],
@@ -80,6 +103,16 @@ export function createMetrics(db: Db): Metrics {
           Number(r.n),
         );
       }
+    },
+  });
+  new Gauge({
+    name: "phasegate_llm_circuit_state",
+    help: "Circuit breaker of each model endpoint (host): 0 closed, 1 half-open, 2 open",
+    labelNames: ["endpoint"],
+    registers,
+    collect() {
+      this.reset();
+      for (const c of options.circuits?.() ?? []) this.set({ endpoint: c.endpoint }, CIRCUIT_VALUE[c.state]);
     },
   });
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>

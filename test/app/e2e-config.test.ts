@@ -48,7 +48,7 @@ workflows:
 const KIND_ERROR =
   'step "code-review": unknown kind "reveiw" (expected one of review, security, tests, agent, approval, checks, merge, deploy)';
 const KEY_ERROR =
-  'step "security": unknown key "fail_onn" (expected one of id, name, depends_on, when, timeout, continue_on_error, agent, retries, uses, fail_on, with)';
+  'step "security": unknown key "fail_onn" (expected one of id, name, depends_on, when, if, timeout, continue_on_error, agent, retries, uses, fail_on, with)';
 
 describe.each(APP_DATABASES)("end to end on %s", (database) => {
   test("an invalid workflow file on main: one failing `agents` check with an annotation per error, nothing runs; a redelivery sends nothing; a new delivery only reads", async () => {

@@ -136,7 +136,7 @@ describe.each(["sqlite", "postgres"] as const)("the dashboard's Profiles page (%
   it("is linked from the runs list, next to it", async () => {
     const runs = await (await fetch(`${base}/agents`, { headers: bearer })).text();
     expect(runs).toContain(
-      '<nav class="sections" aria-label="Dashboard"><a href="/agents" aria-current="page">Runs</a><a href="/agents/profiles">Profiles</a></nav>',
+      '<nav class="sections" aria-label="Dashboard"><a href="/agents" aria-current="page">Runs</a><a href="/agents/profiles">Profiles</a><a href="/agents/shadows">Shadows</a></nav>',
     );
     expect(await page()).toContain(
       '<a href="/agents">Runs</a><a href="/agents/profiles" aria-current="page">Profiles</a>',
@@ -247,3 +247,60 @@ describe.each(["sqlite", "postgres"] as const)("the dashboard's Profiles page (%
     expect(none).not.toContain("<b>x");
   });
 });
+
+describe.each(["sqlite", "postgres"] as const)(
+  "the Profiles page's suspended agents and health (%s)",
+  (database) => {
+    it("lists each suspension with its end and reason, escaped; the errors lower the profile's health", async () => {
+      const app = await startApp({ database, now: () => NOW, env: { DASHBOARD_TOKEN: TOKEN } });
+      const server = await serve(app.http);
+      try {
+        const empty = await (await fetch(`${server.url}/agents/profiles`, { headers: bearer })).text();
+        expect(empty).toContain(
+          '<p id="no-suspensions" class="muted">No agent is suspended by its error budget.</p>',
+        );
+        const [p] = HISTORY[0] ?? [];
+        await app.services.findings.recordPosted([p as PostedFinding]);
+        await app.services.findings.judge(p?.repo ?? "", p?.number ?? 0, p?.fingerprint ?? "", {
+          judgement: "useful",
+          source: "reply",
+          actor: "octocat",
+          reason: null,
+          at: ago(1),
+          clears: false,
+        });
+        const budget = { maxErrors: 8, maxRepeats: 2, windowMs: DAY, cooldownMs: 3_600_000 };
+        const work = (at: number, error: string | null) => ({
+          repo: p?.repo ?? "",
+          persona: p?.persona ?? "",
+          model: p?.model ?? "",
+          error,
+          at,
+          runId: "run",
+          stepId: "step",
+        });
+        await app.services.governance.record(work(NOW - 5 * 60_000, null), budget);
+        for (const m of [3, 2, 1])
+          await app.services.governance.record(work(NOW - m * 60_000, "<b>502</b>"), budget);
+        const html = await (await fetch(`${server.url}/agents/profiles`, { headers: bearer })).text();
+        const suspended = [...html.matchAll(/<tr class="suspension">(.*?)<\/tr>/g)].map((m) =>
+          [...(m[1] ?? "").matchAll(/<td class="[^"]*">(.*?)<\/td>/g)].map((c) => c[1]),
+        );
+        expect(suspended).toEqual([
+          [
+            p?.repo,
+            p?.persona,
+            p?.model,
+            "2026-12-15 12:59 UTC",
+            "the same error 3 times in a row: &lt;b&gt;502&lt;/b&gt;",
+          ],
+        ]);
+        // 3 of 4 pieces of work errored: health 0.25.
+        expect(rows(html).map((r) => r[9])).toEqual(["0.25"]);
+      } finally {
+        await server.close();
+        await app.stop();
+      }
+    });
+  },
+);

@@ -76,6 +76,8 @@ describe.each(DATABASE_KINDS)("separate processes (%s)", (kind) => {
         "0004_installation_pace",
         "0005_job_claims",
         "0006_findings",
+        "0007_error_budgets",
+        "0008_shadow_findings",
       ]);
     } finally {
       await t.cleanup();

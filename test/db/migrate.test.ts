@@ -6,7 +6,9 @@ import * as installationPace from "../../src/db/migrations/0004_installation_pac
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./databases.js";
 
 const TABLES = [
+  "agent_budgets",
   "agent_cache",
+  "agent_calls",
   "audit",
   "deliveries",
   "effects",
@@ -17,6 +19,7 @@ const TABLES = [
   "protection_requests",
   "run_documents",
   "runs",
+  "shadow_runs",
   "steps",
 ];
 const ALL = [
@@ -26,6 +29,8 @@ const ALL = [
   "0004_installation_pace",
   "0005_job_claims",
   "0006_findings",
+  "0007_error_budgets",
+  "0008_shadow_findings",
 ];
 
 /** The tables of this test's own schema (Postgres lists every schema's; other tests' are there too). */

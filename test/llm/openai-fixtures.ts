@@ -1,3 +1,4 @@
+import { CircuitBreaker } from "../../src/llm/circuit-breaker.js";
 import { OpenAIProvider, type OpenAIProviderOptions } from "../../src/llm/openai-provider.js";
 
 export const API_KEY = "test-openai-key-not-real-0042";
@@ -71,6 +72,8 @@ export function testProvider(options: Partial<OpenAIProviderOptions> = {}): Open
     maxRetries: 0,
     retryBaseMs: 1,
     fetch: bufferedFetch,
+    // A breaker of its own: the process-wide one would carry failures over from other tests.
+    circuitBreaker: new CircuitBreaker(),
     ...options,
   });
 }

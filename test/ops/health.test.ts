@@ -59,6 +59,8 @@ describe.each(["sqlite", "postgres"] as const)("/healthz on %s", (kind) => {
           "0004_installation_pace",
           "0005_job_claims",
           "0006_findings",
+          "0007_error_budgets",
+          "0008_shadow_findings",
         ],
       },
     });

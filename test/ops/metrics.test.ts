@@ -23,6 +23,7 @@ const FAMILIES = {
   phasegate_llm_calls_total: "COUNTER",
   phasegate_llm_tokens_total: "COUNTER",
   phasegate_llm_call_duration_seconds: "HISTOGRAM",
+  phasegate_llm_circuit_state: "GAUGE",
   phasegate_engine_queue_depth: "GAUGE",
   phasegate_engine_lease_expiries_total: "COUNTER",
   process_cpu_user_seconds_total: "COUNTER",

@@ -36,6 +36,9 @@ export function commandText(prefix: string, c: SlashCommand): string {
     case "skip":
       words.push("skip", c.step);
       break;
+    case "reinstate":
+      words.push("reinstate", c.agent);
+      break;
     case "unknown":
       words.push(c.word);
       break;

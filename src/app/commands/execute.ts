@@ -2,6 +2,7 @@ import { commandHelp, requiredPermission, type SlashCommand } from "../../core/w
 import { canMaintain, canWrite, repoPermission } from "../permissions/repo-access.js";
 import { type CommandContext, commandText } from "./command-context.js";
 import { gateCommand } from "./gate-command.js";
+import { reinstateCommand } from "./reinstate.js";
 import { reply } from "./replies.js";
 import { resetLearningCommand } from "./reset-learning.js";
 import { cancelCommand, retryCommand, skipCommand, startCommand } from "./run-commands.js";
@@ -65,5 +66,7 @@ export async function executeCommand(ctx: CommandContext, c: SlashCommand): Prom
       );
     case "reset-learning":
       return resetLearningCommand(ctx, c);
+    case "reinstate":
+      return reinstateCommand(ctx, c);
   }
 }

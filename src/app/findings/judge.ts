@@ -2,6 +2,7 @@ import { fingerprintsIn } from "../../core/findings/finding-fingerprint.js";
 import { type Judgement, type JudgementSource, judgementClears } from "../../core/findings/judgement.js";
 import type { JobRepo } from "../../core/webhooks/webhook-job.js";
 import type { LedgerFinding } from "../../db/finding-store.js";
+import { evaluateEscalatedGates } from "../gates/evaluate.js";
 import { canWrite, repoPermission } from "../permissions/repo-access.js";
 import type { AppServices } from "../services.js";
 
@@ -50,7 +51,8 @@ export async function findingIn(
 
 /**
  * Records one judgement of a writer on a finding: the ledger row (by the spec's precedence), the judgement's own
- * row, and the run's audit trail (`judge-<judgement>`). Returns the finding after it and whether it changed.
+ * row, and the run's audit trail (`judge-<judgement>`); when it changed the state, the PR's waiting gates that
+ * can escalate are evaluated again. Returns the finding after it and whether it changed.
  */
 export async function recordJudgement(
   s: AppServices,
@@ -88,5 +90,7 @@ export async function recordJudgement(
     },
     "finding judged",
   );
+  // The finding may have stopped (or started again) escalating a waiting gate: evaluate such gates again.
+  if (result.applied) await evaluateEscalatedGates(s, repo.fullName, finding.number);
   return result;
 }

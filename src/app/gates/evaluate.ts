@@ -1,4 +1,5 @@
 import type { CodeOwnersFile } from "../../core/gates/codeowners.js";
+import { escalatedGate, escalateOf, type LedgerMarks, runFindings } from "../../core/gates/escalation.js";
 import { loginKey } from "../../core/gates/gate-eligibility.js";
 import { type GateSpec, gateSpec, type RepoPermission } from "../../core/gates/gate-facts.js";
 import { gateLookups } from "../../core/gates/gate-lookups.js";
@@ -37,13 +38,25 @@ function waitingApprovals(run: RunState): StepPlan[] {
   });
 }
 
-function specOf(run: RunState, step: StepPlan): GateSpec {
+/** The gate the step asks for now: escalated while the run has an open finding at or above `escalate.on`. */
+function specOf(run: RunState, step: StepPlan, ledger: LedgerMarks): GateSpec {
   const s = run.steps.get(step.id);
   const reopenedAt = s?.output?.data?.reopenedAt;
-  return gateSpec(step, s?.startedAt ?? run.createdAt, {
+  const gate = gateSpec(step, s?.startedAt ?? run.createdAt, {
     reviewsSince: typeof reopenedAt === "number" ? reopenedAt : null,
     afterMerge: mergedBefore(run, step.id),
   });
+  return escalatedGate(gate, escalateOf(step.with), runFindings(run), ledger);
+}
+
+/**
+ * What the PR's findings ledger says of each fingerprint (one query), read only when a waiting gate has
+ * `escalate`: a finding judged wrong, dismissed or addressed there stops escalating.
+ */
+async function ledgerMarks(s: AppServices, run: RunState, steps: readonly StepPlan[]): Promise<LedgerMarks> {
+  if (run.facts.number === null || !steps.some((p) => escalateOf(p.with))) return new Map();
+  const rows = await s.findings.forPr(run.facts.repo, run.facts.number);
+  return new Map(rows.map((r) => [r.fingerprint, { state: r.state, clears: r.clears }]));
 }
 
 /** Permissions and team memberships of exactly the people and teams the gates' verdicts depend on. */
@@ -83,7 +96,7 @@ function openedBy(approvers: readonly string[], facts: GateFacts, gate: GateSpec
   );
   const commands = approvers.filter((a) => byCommand.has(loginKey(a))).length;
   const how = commands === 0 ? "review" : commands === approvers.length ? "command" : "review and command";
-  return `${GATE_OPENED_PREFIX}${how}`;
+  return `${GATE_OPENED_PREFIX}${how}${gate.escalated ? ` (${gate.escalated})` : ""}`;
 }
 
 async function apply(s: AppServices, run: RunState, o: GateOutcome, facts: GateFacts): Promise<void> {
@@ -143,10 +156,13 @@ async function evaluateNow(s: AppServices, runId: string): Promise<GateEvaluatio
     );
     return { outcomes: [], skipped };
   }
-  // 2. Reviews, commands from the audit trail; CODEOWNERS only when a gate asks for code owners.
+  // 2. Reviews, commands from the audit trail; the findings ledger only when a gate can escalate (its escalated
+  //    `count` and `from` apply while a finding at or above `escalate.on` is open); CODEOWNERS only when a gate
+  //    asks for code owners.
   const reviews = await itemReviews(s, run);
   const commands = gateCommands(await s.store.listAudit(runId));
-  const specs = steps.map((p) => specOf(run, p));
+  const ledger = await ledgerMarks(s, run, steps);
+  const specs = steps.map((p) => specOf(run, p, ledger));
   const codeowners: CodeOwnersFile | null = specs.some((g) => g.from === "codeowners")
     ? await codeownersFile(s, run)
     : null;
@@ -204,4 +220,22 @@ export function scheduleEvaluation(s: AppServices, runId: string): void {
   s.background.track(
     work.catch((err) => s.log.error({ err, runId }, "evaluating approval gates failed; they keep waiting")),
   );
+}
+
+/**
+ * After a judgement changed a finding's state on a PR (wrong, dismissed, addressed, or useful again): every open
+ * run of the PR with a waiting gate that has `escalate` is evaluated again in the background, since the finding
+ * may have stopped (or started again) escalating it. Other gates cannot change, and are left alone.
+ */
+export async function evaluateEscalatedGates(s: AppServices, repo: string, number: number): Promise<void> {
+  try {
+    for (const id of await s.github.runIdsFor(repo, number)) {
+      const run = await s.store.loadRun(id);
+      if (!run || TERMINAL_RUN_STATES.has(run.status)) continue;
+      if (waitingApprovals(run).some((p) => escalateOf(p.with))) scheduleEvaluation(s, id);
+    }
+  } catch (err) {
+    // The judgement stands; the gates are evaluated again on the next review, command or push.
+    s.log.error({ err, repo, number }, "re-evaluating escalated gates after a judgement failed");
+  }
 }

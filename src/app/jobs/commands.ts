@@ -35,14 +35,14 @@ async function executeAll(ctx: CommandContext, commands: readonly SlashCommand[]
 /**
  * Slash commands in a new comment (spec "Slash commands"):
  * 1. find the PR's or issue's current runs: their prefix applies (else `/agents`);
- * 2. without a run only `run`, `help` and `reset-learning` are answered; a comment with nothing to answer is left alone;
+ * 2. without a run only `run`, `help`, `reinstate` and `reset-learning` are answered; a comment with nothing to answer is left alone;
  * 3. 👀 on the comment, then each command in order, checked and carried out like its button.
  */
 export const handleComment: HandlerOf<"comment"> = async (s, job) => {
   const runs = await currentRuns(s, job.repo.fullName, job.number);
   const prefix = runs[0]?.plan.commandPrefix ?? DEFAULT_PREFIX;
   const parsed = parseSlashCommands(job.body, prefix);
-  const withoutRun = new Set(["run", "help", "reset-learning"]);
+  const withoutRun = new Set(["run", "help", "reinstate", "reset-learning"]);
   const commands = runs.length > 0 ? parsed : parsed.filter((c) => withoutRun.has(c.type));
   if (commands.length === 0) return;
   await acknowledge(s, job.repo, job.commentId);

@@ -23,6 +23,8 @@ export function pullRequestFacts(
     author: pr.author || null,
     labels: pr.labels,
     changedFiles: changedPaths(files),
+    additions: files.reduce((n, f) => n + f.additions, 0),
+    deletions: files.reduce((n, f) => n + f.deletions, 0),
     title: pr.title,
     github: {
       installationId: repo.installationId,

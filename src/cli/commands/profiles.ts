@@ -5,8 +5,10 @@ import {
   type FindingState,
   type Profile,
 } from "../../core/learning/profiles.js";
+import { DEFAULT_ERROR_BUDGET } from "../../core/run/plan.js";
 import type { Db } from "../../db/connect.js";
 import { FindingStore } from "../../db/finding-store.js";
+import { GovernanceStore } from "../../db/governance-store.js";
 import { UsageError } from "../load-workflow.js";
 import { gitDir } from "../local-git.js";
 import { openStore } from "../open-store.js";
@@ -40,11 +42,12 @@ export async function profilesCommand(opts: { repo?: string; json?: boolean }, i
     const repos = opts.repo !== undefined ? [opts.repo] : await reposWithFindings(store.database);
     const all: RepoProfiles[] = [];
     for (const repo of repos) {
-      const [judged, counts] = await Promise.all([
+      const [judged, counts, health] = await Promise.all([
         findings.judged({ repo }),
         findings.countByState({ repo }),
+        new GovernanceStore(store.database).health(repo, now - DEFAULT_ERROR_BUDGET.windowMs),
       ]);
-      const profiles = computeProfiles(judged, now);
+      const profiles = computeProfiles(judged, now, (p, m) => health.get(`${p}\0${m}`) ?? 1);
       if (profiles.length > 0 || total(counts) > 0) all.push({ repo, profiles, counts });
     }
     if (opts.json) io.out(`${JSON.stringify(jsonResult(all), null, 2)}\n`);

@@ -59,6 +59,8 @@ export async function runCommand(opts: RunOptions, io: Io): Promise<number> {
     author: change.author,
     labels: [],
     changedFiles: files.map((f) => f.path),
+    additions: files.reduce((n, f) => n + f.additions, 0),
+    deletions: files.reduce((n, f) => n + f.deletions, 0),
     title: change.title,
   };
   const log = opts.json ? io.err : io.out;

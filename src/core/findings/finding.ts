@@ -20,6 +20,10 @@ export interface Finding {
   readonly heldBack?: boolean;
   /** Judged `wrong` or `dismissed` on this PR by a writer who may clear it: no longer counts toward `fail_on`. */
   readonly cleared?: "wrong" | "dismissed";
+  /** How sure the model was that this is a real problem, 0–1; low ones are verified when the persona asks. */
+  readonly confidence?: number;
+  /** Set on findings that went through verification and were kept: confirmed, or an unusable answer or call. */
+  readonly verified?: "confirmed" | "unverified";
 }
 
 /** Whether a finding counts toward `fail_on` (and escalation): not held back, not cleared by a judgement. */

@@ -14,9 +14,10 @@ export function deployStepsFor(run: RunState, environment: string): string[] {
     .map((p) => p.id);
 }
 
-/** A skip that lets dependants go ahead (by `when` or by hand), as the core decides it. */
+/** A skip that lets dependants go ahead (by `when`, `if:` or by hand), as the core decides it. */
 function passedSkip(s: StepState): boolean {
-  return !!s.reason && (s.reason.startsWith("when:") || s.reason.startsWith("skipped by @"));
+  const r = s.reason;
+  return !!r && (r.startsWith("when:") || r.startsWith("if:") || r.startsWith("skipped by @"));
 }
 
 /**

@@ -22,6 +22,12 @@ export interface GateSpec {
    * ones approved the merge, not what follows it). Null otherwise.
    */
   readonly afterMerge: number | null;
+  /**
+   * Set while `with.escalate` applies (an open finding at or above its `on`): why, for the summary, e.g.
+   * `escalated: 1 high finding open — needs 2 approvals from @acme/security`. `count` and `from` are then the
+   * escalated ones (`escalatedGate`).
+   */
+  readonly escalated?: string;
 }
 
 /** A repository permission as the collaborators API reports it (`role_name`), `none` when not a collaborator. */

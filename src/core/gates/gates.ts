@@ -101,7 +101,8 @@ function missingText(
   const reopened = gate.reviewsSince !== null ? " (the merge was refused: approve again)" : "";
   const merged = gate.afterMerge !== null ? " (reviews from before the merge do not count)" : "";
   const on = facts.headSha ? ` on ${short(facts.headSha)}` : ""; // issue runs have no commit
-  return `${parts.join("; ")}${on}${reopened}${merged}`;
+  const escalated = gate.escalated ? ` (${gate.escalated})` : "";
+  return `${parts.join("; ")}${on}${escalated}${reopened}${merged}`;
 }
 
 /**
@@ -110,7 +111,9 @@ function missingText(
  * decision, and for a gate after a merge only reviews submitted after it; or `/agents approve` after the gate
  * started waiting), each from someone who is not the author, not the last pusher, not a bot, has write access and
  * is in `from`; with `from: codeowners`, the approvers cover every owned changed file; and no eligible reviewer
- * requests changes or said `/agents reject`.
+ * requests changes or said `/agents reject`. A gate escalated by an open finding (`escalatedGate`) is judged by
+ * its escalated `count` and `from`, and what is missing says why: `… on abc1234 (escalated: 1 high finding open —
+ * needs 2 approvals from @acme/security)`.
  *
  * @example evaluateGate(gateSpec(step, waitingSince), facts) // { open: false, missing: "needs 1 more approval on abc1234", … }
  */

@@ -40,9 +40,11 @@ function phaseWord(s: PhaseStatus): string {
 
 type Verdict = "pass" | "fail" | "cancelled" | "open";
 
-/** A skip that lets dependants go ahead: by `when` or by hand. */
+/** A skip that lets dependants go ahead: by `when`, `if:` or by hand. */
 function passedSkip(reason: string | null): boolean {
-  return !!reason && (reason.startsWith("when:") || reason.startsWith("skipped by"));
+  return (
+    !!reason && (reason.startsWith("when:") || reason.startsWith("if:") || reason.startsWith("skipped by"))
+  );
 }
 
 function stepVerdict(run: RunState, id: string): Verdict {

@@ -13,9 +13,9 @@ export type PhaseStatus =
 
 /**
  * Derives a phase's status from its steps (never stored, so it cannot drift).
- * Fail closed: `success` only when every step succeeded, was skipped by `when` or by hand, or failed with
- * `continue_on_error`; `neutral` only when every step was skipped by `when`; `skipped` when a failure upstream
- * stopped it.
+ * Fail closed: `success` only when every step succeeded, was skipped by `when`, `if:` or by hand, or failed
+ * with `continue_on_error`; `neutral` only when every step was skipped by `when` or `if:`; `skipped` when a
+ * failure upstream stopped it.
  */
 export function phaseStatus(run: RunState, phase: PhasePlan): PhaseStatus {
   const index = indexPlan(run.plan);
@@ -32,10 +32,11 @@ export function phaseStatus(run: RunState, phase: PhasePlan): PhaseStatus {
   }
   if (states.some((s) => s.status === "cancelled")) return { status: "completed", conclusion: "cancelled" };
   const skipped = states.filter((s) => s.status === "skipped");
-  if (skipped.some((s) => !s.reason?.startsWith("when:") && !s.reason?.startsWith("skipped by"))) {
+  const byCondition = (r: string | null) => !!r && (r.startsWith("when:") || r.startsWith("if:"));
+  if (skipped.some((s) => !byCondition(s.reason) && !s.reason?.startsWith("skipped by"))) {
     return { status: "completed", conclusion: "skipped" };
   }
-  if (skipped.length === states.length && skipped.every((s) => s.reason?.startsWith("when:"))) {
+  if (skipped.length === states.length && skipped.every((s) => byCondition(s.reason))) {
     return { status: "completed", conclusion: "neutral" };
   }
   return { status: "completed", conclusion: "success" };

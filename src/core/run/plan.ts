@@ -1,3 +1,4 @@
+import { parseCondition } from "../workflow/condition.js";
 import { parseDuration } from "../workflow/duration.js";
 import {
   AGENT_KINDS,
@@ -15,11 +16,16 @@ export interface StepPlan {
   readonly name: string;
   readonly phaseId: string;
   readonly kind: StepKind;
-  /** Every step this one waits for: its own `depends_on` plus every step of the phases its phase depends on. */
+  /**
+   * Every step this one waits for: its own `depends_on`, the steps its `if:` names, and every step of the phases
+   * its phase depends on.
+   */
   readonly needs: readonly string[];
-  /** Why each need exists, for skip reasons: `step "x"` or `phase "review"`. */
+  /** Why each need exists, for skip reasons: `step "x"`, `step "x" (named in if:)` or `phase "review"`. */
   readonly needReasons: Readonly<Record<string, string>>;
   readonly when: Step["when"] | null;
+  /** The `if:` expression without `${{ }}`; absent when the step has none (and on plans stored before it). */
+  readonly if?: string;
   readonly timeoutMs: number | null;
   /** Retries after the first attempt; 0 for non-agent steps. */
   readonly retries: number;
@@ -32,10 +38,42 @@ export interface StepPlan {
   readonly persona?: string;
   /** The persona's `models` when it lists more than one: the step picks among them per run (routing). */
   readonly models?: readonly string[];
+  /** The persona's `shadow` model: the step runs again on it, findings stored, never posted. */
+  readonly shadow?: string;
+  /** The persona's `fallback`: who runs the step while this persona and model are suspended. */
+  readonly fallback?: {
+    readonly persona: string;
+    readonly model: string;
+    readonly instructions: string | null;
+  };
+  /** The persona's error budget, defaults filled in (agent steps). */
+  readonly errorBudget?: ErrorBudget;
+  /** The model that verifies low-confidence findings (`verify: true` → the step's own); absent: no verification. */
+  readonly verify?: string;
+  /** Findings below this confidence are verified (default 0.7). */
+  readonly minConfidence?: number;
   readonly instructions: string | null;
   readonly prompt: string | null;
   readonly with: Readonly<Record<string, unknown>>;
 }
+
+/** `agents.<id>.error_budget` with its defaults (spec: 8 errors, 2 repeats, 24 h window, 1 h cooldown). */
+export interface ErrorBudget {
+  readonly maxErrors: number;
+  readonly maxRepeats: number;
+  readonly windowMs: number;
+  readonly cooldownMs: number;
+}
+
+export const DEFAULT_ERROR_BUDGET: ErrorBudget = Object.freeze({
+  maxErrors: 8,
+  maxRepeats: 2,
+  windowMs: 24 * 3_600_000,
+  cooldownMs: 3_600_000,
+});
+
+/** Verification's default threshold: findings below it are verified. */
+export const DEFAULT_MIN_CONFIDENCE = 0.7;
 
 export interface PhasePlan {
   readonly id: string;
@@ -53,6 +91,8 @@ export interface RunPlan {
   readonly commandPrefix: string;
   /** `settings.min_precision`; null when noise control is off. Absent on plans stored before it existed. */
   readonly minPrecision?: number | null;
+  /** `settings.shadow_budget_tokens` (default a quarter of the run's budget). */
+  readonly shadowBudgetTokens?: number;
   readonly phases: readonly PhasePlan[];
   readonly steps: readonly StepPlan[];
 }
@@ -71,6 +111,37 @@ function defaultTimeoutMs(kind: StepKind): number | null {
   }
 }
 
+/** A persona's shadow, fallback, error budget and verification as its steps' plan carries them. */
+function personaGovernance(
+  file: WorkflowFile,
+  persona: NonNullable<WorkflowFile["agents"]>[string],
+  defaultModel: string,
+): Pick<StepPlan, "shadow" | "fallback" | "errorBudget" | "verify" | "minConfidence"> {
+  const own = persona.model ?? persona.models?.[0] ?? defaultModel;
+  const fallback = persona.fallback ? file.agents?.[persona.fallback] : undefined;
+  const budget = persona.error_budget ?? {};
+  return {
+    ...(persona.shadow && { shadow: persona.shadow }),
+    ...(fallback &&
+      persona.fallback && {
+        fallback: {
+          persona: persona.fallback,
+          model: fallback.model ?? fallback.models?.[0] ?? defaultModel,
+          instructions: fallback.instructions ?? null,
+        },
+      }),
+    errorBudget: {
+      maxErrors: budget.max_errors ?? DEFAULT_ERROR_BUDGET.maxErrors,
+      maxRepeats: budget.max_repeats ?? DEFAULT_ERROR_BUDGET.maxRepeats,
+      windowMs: budget.window ? parseDuration(budget.window) : DEFAULT_ERROR_BUDGET.windowMs,
+      cooldownMs: budget.cooldown ? parseDuration(budget.cooldown) : DEFAULT_ERROR_BUDGET.cooldownMs,
+    },
+    ...(persona.verify !== undefined &&
+      persona.verify !== false && { verify: persona.verify === true ? own : persona.verify }),
+    minConfidence: persona.min_confidence ?? DEFAULT_MIN_CONFIDENCE,
+  };
+}
+
 /**
  * Builds the run plan of one workflow of a file that `parseWorkflow` accepted (templates merged, graph checked).
  * `maxTokens` is the server's cap over the repo's `budget_tokens`.
@@ -85,12 +156,18 @@ export function planWorkflow(
   const settings = file.settings ?? {};
   const phases = Object.entries(def.phases);
   const phaseSteps = new Map(phases.map(([id, p]) => [id, p.steps.map((s) => s.id)]));
+  const stepIds = new Set([...phaseSteps.values()].flat());
 
   const steps: StepPlan[] = [];
   for (const [phaseId, phase] of phases) {
     for (const step of phase.steps) {
       const needReasons: Record<string, string> = {};
       for (const dep of step.depends_on ?? []) needReasons[dep] = `step "${dep}"`;
+      const condition = step.if === undefined ? null : parseCondition(step.if, stepIds);
+      const expression = condition?.ok ? condition.condition.expression : step.if;
+      for (const dep of condition?.ok ? condition.condition.steps : []) {
+        needReasons[dep] ??= `step "${dep}" (named in if:)`;
+      }
       for (const upstream of phase.depends_on ?? []) {
         for (const dep of phaseSteps.get(upstream) ?? []) needReasons[dep] ??= `phase "${upstream}"`;
       }
@@ -105,6 +182,7 @@ export function planWorkflow(
           needs: Object.keys(needReasons),
           needReasons,
           when: step.when ?? null,
+          ...(expression !== undefined && { if: expression }),
           // A `tests` step that also waits for CI checks gets the checks' default, not an agent's 10 minutes.
           timeoutMs: step.timeout
             ? parseDuration(step.timeout)
@@ -120,6 +198,7 @@ export function planWorkflow(
           model: persona?.model ?? persona?.models?.[0] ?? settings.model ?? DEFAULTS.model,
           ...(isAgent && { persona: ("agent" in step && step.agent) || step.id }),
           ...(isAgent && persona?.models && persona.models.length > 1 && { models: persona.models }),
+          ...(isAgent && personaGovernance(file, persona ?? {}, settings.model ?? DEFAULTS.model)),
           instructions: persona?.instructions ?? null,
           prompt: step.uses === "agent" ? step.prompt : null,
           with: (step.with ?? {}) as Record<string, unknown>,
@@ -136,6 +215,9 @@ export function planWorkflow(
     budgetTokens: opts.maxTokens === undefined ? budget : Math.min(budget, opts.maxTokens),
     commandPrefix: settings.command_prefix ?? DEFAULTS.commandPrefix,
     minPrecision: settings.min_precision ?? null,
+    shadowBudgetTokens:
+      settings.shadow_budget_tokens ??
+      Math.floor((opts.maxTokens === undefined ? budget : Math.min(budget, opts.maxTokens)) / 4),
     phases: phases.map(([id, p]) =>
       Object.freeze({ id, name: p.name ?? id, needs: p.depends_on ?? [], steps: phaseSteps.get(id) ?? [] }),
     ),

@@ -75,7 +75,7 @@ export interface StepState {
   readonly tokens: number;
 }
 
-/** Facts about what the run is for; `when` conditions and prompts read them. */
+/** Facts about what the run is for; `when` and `if:` conditions and prompts read them. */
 export interface RunFacts {
   readonly source: "pull_request" | "issue" | "local";
   /** `owner/name` on GitHub, or the local repository's folder name. */
@@ -86,6 +86,9 @@ export interface RunFacts {
   readonly author: string | null;
   readonly labels: readonly string[];
   readonly changedFiles: readonly string[];
+  /** Lines added and deleted over all changed files, for `if:` (`pr.additions`); absent on older runs and issues. */
+  readonly additions?: number;
+  readonly deletions?: number;
   readonly title: string | null;
   /** Present on runs started from GitHub: what the app needs to act there. */
   readonly github?: GitHubFacts;

@@ -1,5 +1,6 @@
 import { formatDuration } from "../workflow/duration.js";
 import { PR_ONLY_KINDS } from "../workflow/workflow.schema.js";
+import { type ConditionView, ifVerdict } from "./if-condition.js";
 import type { StepPlan } from "./plan.js";
 import { indexPlan, type PlanIndex } from "./plan-index.js";
 import type { RunCommand, RunEvent, Transition } from "./run-event.js";
@@ -74,15 +75,25 @@ const RELEASE = { leaseOwner: null, leaseExpiresAt: null } as const;
 
 /**
  * A need that stops its dependants: failed (without `continue_on_error`), cancelled, or skipped because
- * something it needed stopped it. A step skipped by `when` or by hand does not stop its dependants, even when a
- * need of a hand-skipped step fails later, so the skip's own reason decides, not its needs.
+ * something it needed stopped it. A step skipped by `when`, `if:` or by hand does not stop its dependants, even
+ * when a need of a hand-skipped step fails later, so the skip's own reason decides, not its needs.
  */
 function blocks(d: Draft, id: string): boolean {
   const s = get(d, id);
   if (!s) return false;
   if (s.status === "failed") return !plan(d, id)?.continueOnError;
   if (s.status === "cancelled") return true;
-  return s.status === "skipped" && !s.reason?.startsWith("when:") && !s.reason?.startsWith("skipped by @");
+  return s.status === "skipped" && !isConditionSkip(s.reason) && !s.reason?.startsWith("skipped by @");
+}
+
+/** Skipped by `when` or `if:`: the step was not wanted, nothing went wrong. */
+function isConditionSkip(reason: string | null): boolean {
+  return !!reason && (reason.startsWith("when:") || reason.startsWith("if:"));
+}
+
+/** `if:` reads the draft: steps changed by this transition and its tokens count already. */
+function conditionView(d: Draft): ConditionView {
+  return { facts: d.run.facts, tokens: d.run.tokens + d.tokens, step: (id) => get(d, id) };
 }
 
 /** Why a step is skipped for this blocking need: a skipped need passes on its own reason, which names the root. */
@@ -92,7 +103,10 @@ function skipReason(d: Draft, p: StepPlan, blocker: string): string {
   return `${p.needReasons[blocker]} ${b?.status === "cancelled" ? "was cancelled" : "failed"}`;
 }
 
-/** Decides every queued step whose needs are all finished: ready, skipped by `when`, or skipped by a failure. */
+/**
+ * Decides every queued step whose needs are all finished (the steps its `if:` names among them): ready, skipped
+ * by a failure, by `when`, or by `if:` (checked after `when`), or failed by an `if:` that cannot be evaluated.
+ */
 function settle(d: Draft, candidates: Iterable<string>): void {
   const work = [...candidates];
   for (let id = work.pop(); id !== undefined; id = work.pop()) {
@@ -110,7 +124,12 @@ function settle(d: Draft, candidates: Iterable<string>): void {
         put(d, id, { status: "skipped", reason: "when: not a pull request", finishedAt: d.at });
       else if (mismatch)
         put(d, id, { status: "skipped", reason: `when: ${mismatch} did not match`, finishedAt: d.at });
-      else put(d, id, { status: "ready", notBefore: null });
+      else {
+        const verdict = p.if === undefined ? null : ifVerdict(p.if, conditionView(d));
+        if (verdict === null || verdict.run) put(d, id, { status: "ready", notBefore: null });
+        else if ("error" in verdict) put(d, id, { status: "failed", error: verdict.error, finishedAt: d.at });
+        else put(d, id, { status: "skipped", reason: verdict.reason, finishedAt: d.at });
+      }
     }
     if (get(d, id)?.status === "skipped") work.push(...(d.index.dependants.get(id) ?? []));
   }
@@ -229,10 +248,13 @@ function retry(d: Draft, stepId: string | undefined): void {
   }
   for (const id of downstream) put(d, id, { status: "queued", reason: null, finishedAt: null });
   // A `continue_on_error` failure let its dependants go ahead: those not started yet, and targets that need
-  // another target, wait for it to finish again.
+  // another target, wait for it to finish again. An `if:` decided on the failure is decided again.
   for (const id of targets) {
     for (const dep of d.index.dependants.get(id) ?? []) {
-      if (get(d, dep)?.status === "ready") put(d, dep, { status: "queued", notBefore: null });
+      const s = get(d, dep);
+      if (s?.status === "ready") put(d, dep, { status: "queued", notBefore: null });
+      else if (s?.status === "skipped" && s.reason?.startsWith("if:"))
+        put(d, dep, { status: "queued", reason: null, finishedAt: null });
     }
   }
   settle(d, targets);

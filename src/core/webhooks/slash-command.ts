@@ -17,6 +17,8 @@ export type SlashCommand =
   /** Replies to the app's inline comments: judge that finding. */
   | { readonly type: "useful" }
   | { readonly type: "wrong"; readonly reason: string | null }
+  /** End an agent's error-budget suspension early. */
+  | { readonly type: "reinstate"; readonly agent: string }
   /** Forget what judgements taught the repository's profiles (one persona, or all). */
   | { readonly type: "reset-learning"; readonly agent: string | null }
   | { readonly type: "unknown"; readonly word: string; readonly line: string }
@@ -76,6 +78,13 @@ function parseWords(
         : { type: "useful" };
     case "wrong":
       return { type: "wrong", reason: rest(0) };
+    case "reinstate": {
+      const agent = args[0];
+      if (agent === undefined) return { type: "invalid", command: word, problem: "needs an agent id" };
+      if (args.length > 1) return { type: "invalid", command: word, problem: "takes one agent id" };
+      if (!ID.test(agent)) return badId(word, agent, "agent");
+      return { type: "reinstate", agent };
+    }
     case "reset-learning": {
       const agent = optionalId(word, args, "agent");
       return typeof agent === "object" && agent !== null ? agent : { type: "reset-learning", agent };
@@ -141,6 +150,7 @@ export function requiredPermission(command: SlashCommand): CommandPermission {
     case "wrong":
       return "write";
     case "skip":
+    case "reinstate":
     case "reset-learning":
       return "admin-or-maintain";
     default:

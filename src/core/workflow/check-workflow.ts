@@ -1,3 +1,4 @@
+import { checkConditions, pointAtCondition, withImpliedNeeds } from "./check-conditions.js";
 import { checkPhaseCycle, checkStepCycle } from "./check-cycles.js";
 import { expectedOneOf, quote } from "./describe-value.js";
 import { PR_ONLY_KINDS, type WorkflowDef, type WorkflowFile } from "./workflow.schema.js";
@@ -28,8 +29,9 @@ function oneOf(values: readonly string[], none: string, except?: string): string
 
 /**
  * The checks a schema cannot express, run on a file that passed the schema (templates already merged):
- * duplicate step ids, unknown `depends_on` targets and agents, phase and step cycles, PR-only steps in an
- * `issues` workflow, workflows without phases, and models the server does not allow. Returns every problem.
+ * duplicate step ids, unknown `depends_on` targets and agents, `if:` expressions, phase and step cycles (`if:`
+ * names count as `depends_on`), PR-only steps in an `issues` workflow, workflows without phases, and models the
+ * server does not allow. Returns every problem.
  *
  * @example checkWorkflow(file, { allowedModels: ["gpt-4o-mini"] }) // [] when the file is fine
  */
@@ -40,17 +42,31 @@ export function checkWorkflow(file: WorkflowFile, opts: CheckOptions = {}): Prob
 }
 
 function checkPersonas(file: WorkflowFile): Problem[] {
-  return Object.entries(file.agents ?? {}).flatMap(([name, agent]): Problem[] =>
-    agent.model !== undefined && agent.models !== undefined
-      ? [
-          {
-            path: ["agents", name, "models"],
-            at: "key",
-            message: `agent ${quote(name)}: set either "model" or "models", not both (the first of "models" is the default)`,
-          },
-        ]
-      : [],
-  );
+  const agents = file.agents ?? {};
+  return Object.entries(agents).flatMap(([name, agent]): Problem[] => {
+    const problems: Problem[] = [];
+    if (agent.model !== undefined && agent.models !== undefined) {
+      problems.push({
+        path: ["agents", name, "models"],
+        at: "key",
+        message: `agent ${quote(name)}: set either "model" or "models", not both (the first of "models" is the default)`,
+      });
+    }
+    if (agent.fallback !== undefined) {
+      if (agent.fallback === name) {
+        problems.push({
+          path: ["agents", name, "fallback"],
+          message: `agent ${quote(name)}: fallback must be another agent`,
+        });
+      } else if (!Object.hasOwn(agents, agent.fallback)) {
+        problems.push({
+          path: ["agents", name, "fallback"],
+          message: `agent ${quote(name)}: unknown fallback agent ${quote(agent.fallback)} (${oneOf(Object.keys(agents), "")})`,
+        });
+      }
+    }
+    return problems;
+  });
 }
 
 function checkModels(file: WorkflowFile, allowed: readonly string[]): Problem[] {
@@ -71,6 +87,12 @@ function checkModels(file: WorkflowFile, allowed: readonly string[]): Problem[] 
     for (const [i, m] of (agent.models ?? []).entries()) {
       if (!allowed.includes(m))
         problems.push(refuse(["agents", name, "models", i], `agent ${quote(name)}`, m));
+    }
+    if (agent.shadow !== undefined && !allowed.includes(agent.shadow)) {
+      problems.push(refuse(["agents", name, "shadow"], `agent ${quote(name)}`, agent.shadow));
+    }
+    if (typeof agent.verify === "string" && !allowed.includes(agent.verify)) {
+      problems.push(refuse(["agents", name, "verify"], `agent ${quote(name)}`, agent.verify));
     }
   }
   return problems;
@@ -144,10 +166,15 @@ function checkOne(file: WorkflowFile, workflowId: string, def: WorkflowDef): Pro
     });
   }
 
+  // `if:` waits for every step it names, so those names count as dependencies in the cycle check.
+  const conditions = checkConditions(workflowId, phases, stepIds);
+  problems.push(...conditions.problems);
+
   const phaseCycle = checkPhaseCycle(workflowId, phases);
   if (phaseCycle) problems.push(phaseCycle);
   // A phase cycle implies step cycles, and duplicate ids make the step graph ambiguous: report the cause only.
-  const stepCycle = phaseCycle || duplicates ? null : checkStepCycle(workflowId, phases);
-  if (stepCycle) problems.push(stepCycle);
+  const stepCycle =
+    phaseCycle || duplicates ? null : checkStepCycle(workflowId, withImpliedNeeds(phases, conditions.named));
+  if (stepCycle) problems.push(pointAtCondition(stepCycle, phases, conditions.named));
   return problems;
 }

@@ -5,6 +5,7 @@ import { quote } from "./describe-value.js";
 import { dataReader } from "./error-context.js";
 import { type LoadedTemplate, mergeTemplates, type TemplateMerge } from "./merge-template.js";
 import { type ReadProblem, readYaml } from "./read-yaml.js";
+import { offsetWithin } from "./scalar-offset.js";
 import { WorkflowFile } from "./workflow.schema.js";
 import {
   formatWorkflowError,
@@ -55,7 +56,7 @@ export function parseWorkflow(text: string, opts: ParseWorkflowOptions): ParseRe
   // 2. Merge `template:` workflows on the raw data, so that a user may override part of a phase.
   const names = Object.keys(opts.templates).sort();
   const merged = mergeTemplates(read.data, names, (name) => loadTemplate(name, opts.templates));
-  const place = (p: Problem): WorkflowError => error(offsetOf(read.doc, merged, p), p.message, p.path);
+  const place = (p: Problem): WorkflowError => error(offsetOf(read.doc, text, merged, p), p.message, p.path);
   const problems = [...merged.problems];
 
   // 3. The schema, on the merged data.
@@ -97,9 +98,9 @@ function lineCounter(text: string): () => LineCounter {
  * The user's node if it exists; if only the template supplied it, the workflow's `template:` key; otherwise
  * the nearest ancestor the user wrote.
  */
-function offsetOf(doc: Document.Parsed, merged: TemplateMerge, p: Problem): number {
+function offsetOf(doc: Document.Parsed, text: string, merged: TemplateMerge, p: Problem): number {
   const spot = locatePath(doc, p.path, p.at);
-  if (spot.exact) return spot.offset;
+  if (spot.exact) return p.within ? offsetWithin(doc, text, p.path, spot.offset, p.within) : spot.offset;
   const workflow = merged.templateOf(p.path);
   return workflow === null ? spot.offset : locatePath(doc, ["workflows", workflow, "template"], "key").offset;
 }

@@ -20,6 +20,8 @@ export interface Problem {
   readonly path: WorkflowPath;
   readonly message: string;
   readonly at?: "key" | "value";
+  /** A character offset into the string value at `path` (a place inside an `if:` expression). */
+  readonly within?: number;
 }
 
 /**

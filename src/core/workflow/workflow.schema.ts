@@ -77,6 +77,11 @@ const stepCommon = {
     .describe("Ids of steps, anywhere in the workflow, that must finish first."),
   /** Run only when this condition holds; otherwise the step is `skipped`. */
   when: When.optional(),
+  /** A GitHub Actions expression, e.g. `${{ steps.code-review.findings.high > 0 }}`; false skips the step. */
+  if: z.string().min(1).optional().describe(
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: `${{ … }}` is the expression syntax, not a placeholder.
+    "A GitHub Actions expression, `${{ … }}` or bare, e.g. `${{ steps.code-review.findings.high > 0 || contains(pr.labels, 'security') }}`. Reads steps.<id>.outcome, steps.<id>.findings.{blocker,high,medium,low,total}, pr.{author,labels,base,additions,deletions,files}, issue.{author,labels}, run.tokens. Evaluated once the steps it names have finished (it waits for them like depends_on); false skips the step.",
+  ),
   /** Time limit, e.g. `90s`, `10m`. Defaults: agent steps 10m, approval none, deploy 30m. */
   timeout: Duration.optional().describe(
     "Time limit, e.g. `90s`, `10m`. Defaults: agent steps 10m, approval none, deploy 30m.",
@@ -169,6 +174,26 @@ const ApprovalStep = z.strictObject({
         .describe("Who may approve: logins and `@org/team`s, or `codeowners`."),
       /** Accept approvals given on an older head SHA. */
       stale: z.boolean().optional().describe("Accept approvals given on an older head SHA."),
+      /** While the run has an open finding at or above `on`, the gate needs `count` approvals from `from` instead. */
+      escalate: z
+        .strictObject({
+          on: z.enum(SEVERITIES).describe("Lowest severity of an open finding that escalates the gate."),
+          count: z
+            .number()
+            .int()
+            .min(1)
+            .max(20)
+            .optional()
+            .describe("Approvals needed while escalated (default: the gate's count)."),
+          from: z
+            .union([z.array(Approver).min(1), z.literal("codeowners")])
+            .optional()
+            .describe("Who may approve while escalated (default: the gate's from)."),
+        })
+        .optional()
+        .describe(
+          "While the run has an open finding (not judged wrong or dismissed) at or above `on`, the gate needs the escalated `count` and `from` instead.",
+        ),
     })
     .optional(),
 });
@@ -292,6 +317,52 @@ export const Agent = z.strictObject({
     ),
   /** Appended to the built-in system prompt of the step kind. */
   instructions: z.string().optional().describe("Appended to the built-in system prompt of the step kind."),
+  /** Runs every step of this persona a second time on this model; its findings are stored, never posted. */
+  shadow: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Runs every step of this persona a second time on this model; its findings are stored, never posted.",
+    ),
+  /** Another persona whose steps run instead while this one is suspended by its error budget. */
+  fallback: Id.optional().describe(
+    "Another persona that takes over while this one is suspended by its error budget.",
+  ),
+  /** Errors allowed before this persona and model are suspended in a repository. */
+  error_budget: z
+    .strictObject({
+      max_errors: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe("More errors than this in `window` suspend (default 8)."),
+      max_repeats: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe("The same error more than this many times in a row suspends (default 2)."),
+      window: Duration.optional().describe("Errors are counted over this long (default 24h)."),
+      cooldown: Duration.optional().describe("How long a suspension lasts (default 1h)."),
+    })
+    .optional()
+    .describe("Errors allowed before this persona and model are suspended in a repository."),
+  /** Check low-confidence findings with a second call: `true` (same model) or a model. */
+  verify: z
+    .union([z.boolean(), z.string().min(1)])
+    .optional()
+    .describe(
+      "Check each finding of severity ≥ medium below `min_confidence` with one more call: `true` (same model) or a model.",
+    ),
+  /** Findings below this confidence are verified (default 0.7). */
+  min_confidence: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe("Findings below this confidence are verified when `verify` is set (default 0.7)."),
 });
 
 export const Settings = z.strictObject({
@@ -318,6 +389,13 @@ export const Settings = z.strictObject({
     .min(1)
     .optional()
     .describe("Token budget per run; the server may cap it lower."),
+  /** Tokens shadow models may use per run (default a quarter of `budget_tokens`). */
+  shadow_budget_tokens: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("Tokens shadow models may use per run (default a quarter of budget_tokens)."),
   /**
    * Hold back findings of (persona, model, step kind, task type) cells whose judged precision is below this, once
    * confidence is at least 0.5 (10 judged findings). Unset: off.

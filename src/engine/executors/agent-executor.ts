@@ -1,44 +1,15 @@
-import { diffText } from "../../core/diff/diff-text.js";
-import type { RunState } from "../../core/run/run-state.js";
-import { errorMessage } from "../error-message.js";
-import type {
-  AgentCache,
-  AgentProvider,
-  AgentRequest,
-  LearningPort,
-  StepExecutor,
-  StepResult,
-} from "../ports.js";
+import type { AgentRequest, StepExecutor, StepResult } from "../ports.js";
 import { RunResources } from "../run-resources.js";
-import { capDescription, chunked, withDescriptionNote } from "./chunked-review.js";
-import { type AgentInputs, prepareInputs } from "./prepare-inputs.js";
-import { renderPrompt } from "./render-prompt.js";
-import { checkSingleCall, single } from "./single-call.js";
+import type { AgentExecutorOptions } from "./agent-options.js";
+import { governStep, recordWork } from "./governance.js";
+import { review } from "./review.js";
+import { startShadow } from "./shadow.js";
 import { stepLearning } from "./step-learning.js";
-import { type Outcome, verdict } from "./step-outcome.js";
+import { verdict } from "./step-outcome.js";
+import { verifyOutcome } from "./verify.js";
 
-/** What an agent step reads: the diff and the PR or issue text. Loaded once per run by the caller. */
-export interface AgentExecutorOptions {
-  readonly provider: AgentProvider;
-  readonly inputs: (run: RunState) => Promise<AgentInputs>;
-  /** Per-file results of earlier reviews; without one every run pays for every file. */
-  readonly cache?: AgentCache | null;
-  /** The server's `PHASEGATE_ALLOWED_MODELS`; empty allows any model. */
-  readonly allowedModels?: readonly string[];
-  /** Shared by every step of a run in this process; one is made when not given. */
-  readonly resources?: RunResources;
-  /** What humans judged: routes `models`, holds back noise, clears judged findings. None in the CLI. */
-  readonly learning?: LearningPort | null;
-  readonly now?: () => number;
-}
-
-function earlierOutputs(run: RunState): Record<string, { output: string }> {
-  const out: Record<string, { output: string }> = {};
-  for (const s of run.steps.values()) {
-    if (s.status === "succeeded" && s.output) out[s.id] = { output: s.output.text ?? s.output.summary };
-  }
-  return out;
-}
+export type { AgentExecutorOptions } from "./agent-options.js";
+export { type ReviewContext, review } from "./review.js";
 
 const fail = (error: string, retryable = false): StepResult => ({ outcome: "failed", retryable, error });
 
@@ -71,6 +42,12 @@ export function agentExecutor(opts: AgentExecutorOptions): StepExecutor {
         `token budget exhausted: the run used ${share.budget.spent} of ${share.budget.limit} tokens`,
       );
     }
+    // What humans judged, and the error budgets' suspensions, are read while the inputs load.
+    const governance = opts.governance ?? null;
+    const suspensions = governance
+      ? share.shared("suspensions", now(), () => governance.suspended(run.facts.repo, now()))
+      : null;
+    suspensions?.catch(() => {}); // awaited below
     // What humans judged is read while the inputs load.
     const inputs = opts.inputs(run);
     const files = inputs.then((i) => i.files);
@@ -80,64 +57,55 @@ export function agentExecutor(opts: AgentExecutorOptions): StepExecutor {
       stepLearning(opts.learning ?? null, run, planned, files, now(), share),
     ]);
     if (allowed.length > 0 && !allowed.includes(learning.model)) return refusal(learning.model);
-    const step = learning.model === planned.model ? planned : { ...planned, model: learning.model };
-    const meter = opts.provider.meter ? await opts.provider.meter(step.model) : null;
-    const prepared = prepareInputs(raw, { redact: meter !== null });
-    const kind = step.kind as AgentRequest["kind"];
-    const base: AgentRequest = {
-      kind,
-      stepId: step.id,
-      model: step.model,
-      instructions: step.instructions,
-      files: prepared.inputs.files,
-      pr: prepared.inputs.pr,
-      issue: prepared.inputs.issue,
-      prompt: null,
-      signal,
-    };
-
-    let outcome: Outcome;
-    if (kind === "agent") {
-      let prompt: string | null = null;
-      if (step.prompt !== null) {
-        try {
-          prompt = renderPrompt(step.prompt, {
-            pr: prepared.inputs.pr,
-            issue: prepared.inputs.issue,
-            diff: diffText(prepared.inputs.files),
-            steps: earlierOutputs(run),
-          });
-        } catch (err) {
-          // The template is the same on every attempt: retrying cannot help.
-          return fail(`prompt template: ${errorMessage(err)}`);
-        }
+    const routed = learning.model === planned.model ? planned : { ...planned, model: learning.model };
+    // A persona-and-model suspended by its error budget hands the step to its fallback, or fails at once.
+    const governed = await governStep(suspensions, routed, now());
+    if ("suspended" in governed) return fail(governed.suspended);
+    const step = governed.step;
+    const taught = governed.fallback
+      ? { ...learning, persona: governed.fallback, model: step.model }
+      : learning;
+    const shadow = startShadow(opts, { run, step, raw, signal, learning: taught, now: now() });
+    let reviewed: Awaited<ReturnType<typeof review>>;
+    try {
+      reviewed = await review(opts, { run, step, raw, share, signal });
+    } catch (err) {
+      // A timeout counts against the error budget like a provider error.
+      if (signal.aborted && (signal.reason as Error | undefined)?.message === "timed out") {
+        const error = { message: "timed out", retryable: true };
+        await recordWork(
+          opts.governance ?? null,
+          run,
+          step,
+          taught.persona,
+          { calls: [], error },
+          now(),
+        ).catch(() => {});
       }
-      const request = { ...base, prompt };
-      if (meter) {
-        const refused = checkSingleCall(request, meter, share);
-        if (typeof refused === "string") return fail(refused);
-        outcome = await single(opts.provider, request, refused);
-      } else {
-        outcome = await single(opts.provider, request, null);
-      }
-    } else if (meter) {
-      // Whether a test covers a change may show in another chunk: `tests` calls see every changed path, and a
-      // file's result is reused only while that list is the same.
-      const request =
-        kind === "tests" ? { ...base, changedPaths: raw.files.map((f) => f.path).sort() } : base;
-      const capped = capDescription(request, meter);
-      outcome = await chunked({
-        provider: opts.provider,
-        request: capped.request,
-        meter,
-        share,
-        cache: opts.cache ?? null,
-        repo: run.facts.repo,
-      });
-      if (capped.unsent > 0) outcome = withDescriptionNote(outcome, capped.unsent);
-    } else {
-      outcome = await single(opts.provider, base, null);
+      throw err;
     }
-    return verdict(step, kind, raw.files, prepared, outcome, learning);
+    if ("refused" in reviewed) {
+      const refused = fail(reviewed.refused);
+      await shadow?.settle(refused);
+      return refused;
+    }
+    const outcome = await verifyOutcome(
+      opts,
+      { run, step, raw, share, signal, prepared: reviewed.prepared },
+      reviewed.outcome,
+    );
+    await recordWork(opts.governance ?? null, run, step, taught.persona, outcome, now());
+    const result = verdict(
+      step,
+      step.kind as AgentRequest["kind"],
+      raw.files,
+      reviewed.prepared,
+      governed.note
+        ? { ...outcome, summaryNote: [governed.note, outcome.summaryNote].filter(Boolean).join(" · ") }
+        : outcome,
+      taught,
+    );
+    await shadow?.settle(result);
+    return result;
   };
 }

@@ -5,7 +5,7 @@ import { heldBackCells, holdsBack } from "../../core/learning/noise-control.js";
 import { computeProfiles } from "../../core/learning/profiles.js";
 import { type RouteChoice, routeAroundHeld, routeModel } from "../../core/learning/routing.js";
 import { dominantTaskType, taskTypeOf } from "../../core/learning/task-type.js";
-import type { StepPlan } from "../../core/run/plan.js";
+import { DEFAULT_ERROR_BUDGET, type StepPlan } from "../../core/run/plan.js";
 import type { RunState } from "../../core/run/run-state.js";
 import type { LearningPort } from "../ports.js";
 import type { RunShare } from "../run-resources.js";
@@ -53,15 +53,24 @@ export async function stepLearning(
   }
   const repo = run.facts.repo;
   const number = run.facts.number;
-  const [judged, cleared] = await Promise.all([
-    routes || minPrecision !== null
-      ? share.shared(`judged:${persona}`, now, () => port.judged(repo, persona))
-      : Promise.resolve([]),
+  const learns = routes || minPrecision !== null;
+  const window = step.errorBudget?.windowMs ?? DEFAULT_ERROR_BUDGET.windowMs;
+  const [judged, cleared, health] = await Promise.all([
+    learns ? share.shared(`judged:${persona}`, now, () => port.judged(repo, persona)) : Promise.resolve([]),
     number !== null
       ? share.shared("cleared", now, () => port.cleared(repo, number))
       : Promise.resolve(new Map<string, "wrong" | "dismissed">()),
+    learns && port.health
+      ? share.shared(
+          `health:${window}`,
+          now,
+          (): Promise<ReadonlyMap<string, number>> =>
+            port.health?.(repo, now - window) ?? Promise.resolve(new Map<string, number>()),
+        )
+      : Promise.resolve(new Map<string, number>() as ReadonlyMap<string, number>),
   ]);
-  const profiles = judged.length > 0 ? computeProfiles(judged, now) : [];
+  const profiles =
+    judged.length > 0 ? computeProfiles(judged, now, (p, m) => health.get(`${p}\0${m}`) ?? 1) : [];
   const held = heldBackCells(profiles, minPrecision);
   const routing = routes
     ? routeAroundHeld(

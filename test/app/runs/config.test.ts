@@ -26,7 +26,7 @@ afterEach(async () => {
 const R2 = `${R}/pulls/2`;
 const KINDS = "review, security, tests, agent, approval, checks, merge, deploy";
 const TIMOUT =
-  'step "other": unknown key "timout" (expected one of id, name, depends_on, when, timeout, continue_on_error, agent, retries, uses, prompt, with)';
+  'step "other": unknown key "timout" (expected one of id, name, depends_on, when, if, timeout, continue_on_error, agent, retries, uses, prompt, with)';
 
 const INVALID = `version: 1
 workflows:

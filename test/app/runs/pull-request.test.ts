@@ -75,6 +75,8 @@ test("opened starts a run on the head SHA with the PR's facts, audited", async (
     author: "Codertocat",
     labels: ["agents"],
     changedFiles: ["src/index.ts"],
+    additions: 1,
+    deletions: 0,
     title: "Update the README with new information",
     github: {
       installationId: 42,

@@ -206,3 +206,74 @@ describe("planWorkflow errors and lookups", () => {
     expect(() => stepPlan(plan, "zz")).toThrow('unknown step "zz"');
   });
 });
+
+describe("planWorkflow: a persona's governance", () => {
+  const file = (agents: WorkflowFile["agents"], settings: WorkflowFile["settings"] = {}): WorkflowFile => ({
+    version: 1,
+    settings,
+    agents,
+    workflows: {
+      w: {
+        phases: {
+          p: {
+            steps: [
+              { id: "r", uses: "review", agent: "reviewer" },
+              { id: "s", uses: "security" },
+              { id: "g", uses: "approval" },
+            ],
+          },
+        },
+      },
+    },
+  });
+
+  test("defaults: the spec's error budget, min_confidence 0.7, no shadow, fallback or verification; shadow budget a quarter", () => {
+    const plan = planWorkflow(file({ reviewer: { model: "gpt-a" } }, { budget_tokens: 1000 }), "w");
+    const { r, s, g } = stepsById(plan);
+    expect([r?.persona, r?.errorBudget, r?.minConfidence, r?.shadow, r?.fallback, r?.verify]).toEqual([
+      "reviewer",
+      { maxErrors: 8, maxRepeats: 2, windowMs: 86_400_000, cooldownMs: 3_600_000 },
+      0.7,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    // A step without a persona is its own, with the default budget; a gate has none.
+    expect([s?.persona, s?.errorBudget?.maxErrors]).toEqual(["s", 8]);
+    expect([g?.persona, g?.errorBudget]).toEqual([undefined, undefined]);
+    expect(plan.shadowBudgetTokens).toBe(250);
+  });
+
+  test("shadow, fallback (its model and instructions), error budget, verify (true: the persona's own model)", () => {
+    const plan = planWorkflow(
+      file(
+        {
+          reviewer: {
+            models: ["gpt-a", "gpt-b"],
+            shadow: "gpt-c",
+            fallback: "backup",
+            error_budget: { max_errors: 3, window: "90m", cooldown: "10m" },
+            verify: true,
+            min_confidence: 0.5,
+          },
+          backup: { model: "gpt-d", instructions: "Be careful." },
+        },
+        { shadow_budget_tokens: 99 },
+      ),
+      "w",
+    );
+    const { r } = stepsById(plan);
+    expect(r).toMatchObject({
+      model: "gpt-a",
+      models: ["gpt-a", "gpt-b"],
+      shadow: "gpt-c",
+      fallback: { persona: "backup", model: "gpt-d", instructions: "Be careful." },
+      errorBudget: { maxErrors: 3, maxRepeats: 2, windowMs: 90 * 60_000, cooldownMs: 10 * 60_000 },
+      verify: "gpt-a",
+      minConfidence: 0.5,
+    });
+    expect(plan.shadowBudgetTokens).toBe(99);
+    const other = planWorkflow(file({ reviewer: { model: "gpt-a", verify: "gpt-judge" } }), "w");
+    expect(stepsById(other).r?.verify).toBe("gpt-judge");
+  });
+});

@@ -54,3 +54,21 @@ describe("requiredPermission", () => {
     expect(requiredPermission({ type: "reset-learning", agent: "reviewer" })).toBe("admin-or-maintain");
   });
 });
+
+describe("reinstate", () => {
+  test.each([
+    ["/agents reinstate reviewer", { type: "reinstate", agent: "reviewer" }],
+    ["/agents reinstate", { type: "invalid", command: "reinstate", problem: "needs an agent id" }],
+    ["/agents reinstate a b", { type: "invalid", command: "reinstate", problem: "takes one agent id" }],
+    [
+      "/agents reinstate Bad!",
+      { type: "invalid", command: "reinstate", problem: "`Bad!` is not an agent id ([a-z0-9][a-z0-9_-]*)" },
+    ],
+  ])("%s", (body, command) => {
+    expect(parseSlashCommands(body)).toEqual([command]);
+  });
+
+  test("needs admin or maintain", () => {
+    expect(requiredPermission({ type: "reinstate", agent: "reviewer" })).toBe("admin-or-maintain");
+  });
+});

@@ -307,6 +307,41 @@ describe("graph checks, with file:line:col of the offending node", () => {
     expect(errorsOf(text)).toEqual([]);
   });
 
+  test("personas: model and models together, an unknown or self fallback, shadow and verify models not allowed", () => {
+    const text = yaml`
+      version: 1
+      agents:
+        reviewer:
+          model: gpt-4o-mini
+          models: [gpt-4o-mini, gpt-4o]
+          fallback: ghost
+        loner:
+          model: gpt-4o
+          fallback: loner
+          shadow: o1
+          verify: o3
+        fine:
+          models: [gpt-4o-mini, gpt-4o]
+          fallback: loner
+          verify: true
+      workflows:
+        ci: { phases: { p: { steps: [{ id: r, uses: review, agent: reviewer }] } } }
+    `;
+    expect(errorsOf(text)).toEqual([
+      `${F}:5:5 agent "reviewer": set either "model" or "models", not both (the first of "models" is the default)`,
+      `${F}:6:15 agent "reviewer": unknown fallback agent "ghost" (expected one of reviewer, loner, fine)`,
+      `${F}:9:15 agent "loner": fallback must be another agent`,
+    ]);
+    const allowed = "expected one of gpt-4o-mini, gpt-4o";
+    expect(errorsOf(text, { allowedModels: ["gpt-4o-mini", "gpt-4o"] })).toEqual([
+      `${F}:5:5 agent "reviewer": set either "model" or "models", not both (the first of "models" is the default)`,
+      `${F}:6:15 agent "reviewer": unknown fallback agent "ghost" (expected one of reviewer, loner, fine)`,
+      `${F}:9:15 agent "loner": fallback must be another agent`,
+      `${F}:10:13 agent "loner": model "o1" is not allowed on this server (${allowed})`,
+      `${F}:11:13 agent "loner": model "o3" is not allowed on this server (${allowed})`,
+    ]);
+  });
+
   test("graph checks run only once the schema passes", () => {
     const text = yaml`
       version: 1

@@ -8,7 +8,7 @@ const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/workflows/${name}`, import.meta.url), "utf8");
 const KINDS = "review, security, tests, agent, approval, checks, merge, deploy";
 const STEP_KEYS =
-  "id, name, depends_on, when, timeout, continue_on_error, agent, retries, uses, fail_on, with";
+  "id, name, depends_on, when, if, timeout, continue_on_error, agent, retries, uses, fail_on, with";
 
 describe("parseWorkflow: valid files", () => {
   test("the spec's full example validates cleanly, with its `template: feature` merged in", () => {
@@ -161,7 +161,7 @@ describe("parseWorkflow: schema errors", () => {
     `;
     expect(errorsOf(text)).toEqual([
       `.agents/workflow.yaml:2:1 unknown key "workflow" (expected one of version, settings, agents, workflows)`,
-      `.agents/workflow.yaml:5:3 settings: unknown key "modle" (expected one of command_prefix, max_parallel, model, budget_tokens, min_precision)`,
+      `.agents/workflow.yaml:5:3 settings: unknown key "modle" (expected one of command_prefix, max_parallel, model, budget_tokens, shadow_budget_tokens, min_precision)`,
       `.agents/workflow.yaml:8:11 workflow "ci": on: unknown key "pull_requests" (expected one of pull_request, issues)`,
       `.agents/workflow.yaml:14:13 step "tests": unknown key "dependson" (expected one of ${STEP_KEYS})`,
       `.agents/workflow.yaml:15:37 step "tests": with: unknown key "foo" (the only allowed key is checks)`,
