@@ -186,6 +186,11 @@ function claim(d: Draft, e: Extract<RunEvent, { type: "claim" }>): void {
     if (s.status !== "ready" || (s.notBefore !== null && s.notBefore > e.at)) continue;
     const p = plan(d, s.id);
     if (!p) continue;
+    if (p.needs.some((n) => !isTerminal(get(d, n)?.status ?? "queued"))) {
+      // A need was reopened (a retry) after this step became ready: it waits for that need again.
+      put(d, s.id, { status: "queued", notBefore: null });
+      continue;
+    }
     if (p.isAgent) {
       if (agentSlots <= 0) continue;
       agentSlots--;

@@ -1059,6 +1059,23 @@ describe("retry", () => {
     expect(executed(d.claim(T0 + 3).commands)).toEqual(["a"]);
   });
 
+  test("a dependant already running when its continue_on_error need is retried, then losing its lease, waits for that need", () => {
+    const d = Driver.started(
+      planOf({ p: [step("a:deploy", { continue_on_error: true }), step("b:merge<a")] }),
+    );
+    d.claim(T0);
+    d.fail("a", T0 + 1);
+    expect(executed(d.claim(T0 + 2).commands)).toEqual(["b"]);
+    d.send({ type: "retry", at: T0 + 3, by: "dave" });
+    expect(statuses(d.state)).toEqual({ a: "ready", b: "running" });
+    d.send({ type: "lease-expired", at: T0 + 9e9, stepId: "b" });
+    // One claim must not start b again beside a: b waits until a has finished again (found by the property test).
+    expect(executed(d.claim(T0 + 9e9 + 1).commands)).toEqual(["a"]);
+    expect(statuses(d.state)).toEqual({ a: "running", b: "queued" });
+    d.succeed("a", T0 + 9e9 + 2);
+    expect(executed(d.claim(T0 + 9e9 + 3).commands)).toEqual(["b"]);
+  });
+
   test("retry with nothing to retry changes nothing", () => {
     const d = failedRun();
     for (const e of [
