@@ -46,7 +46,7 @@ workflows:
 `;
 
 const KIND_ERROR =
-  'step "code-review": unknown kind "reveiw" (expected one of review, security, tests, agent, approval, checks, merge, deploy)';
+  'step "code-review": unknown kind "reveiw" (expected one of review, security, tests, agent, approval, checks, merge, deploy, eval)';
 const KEY_ERROR =
   'step "security": unknown key "fail_onn" (expected one of id, name, depends_on, when, if, timeout, continue_on_error, agent, retries, uses, fail_on, with)';
 

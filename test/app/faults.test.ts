@@ -415,7 +415,7 @@ const rows: Row[] = [
             title: ".agents/workflow.yaml is invalid: 1 error",
             summary:
               "Nothing ran: phasegate reads `.agents/workflow.yaml` from the default branch (`main`), and it has 1 error:\n\n" +
-              '- .agents/workflow.yaml:11:19 step "code-review": unknown kind "reveiw" (expected one of review, security, tests, agent, approval, checks, merge, deploy)\n\n' +
+              '- .agents/workflow.yaml:11:19 step "code-review": unknown kind "reveiw" (expected one of review, security, tests, agent, approval, checks, merge, deploy, eval)\n\n' +
               "Fix the file on `main`; `phasegate validate` checks it locally.",
             annotations: [
               {
@@ -427,7 +427,7 @@ const rows: Row[] = [
                 annotation_level: "failure",
                 title: "Invalid workflow file",
                 message:
-                  'step "code-review": unknown kind "reveiw" (expected one of review, security, tests, agent, approval, checks, merge, deploy)',
+                  'step "code-review": unknown kind "reveiw" (expected one of review, security, tests, agent, approval, checks, merge, deploy, eval)',
               },
             ],
           },

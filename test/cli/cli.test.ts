@@ -60,7 +60,7 @@ workflows:
     const r = await cli("validate", "bad.yaml");
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
-      'bad.yaml:8:19 step "merge": unknown kind "merg" (expected one of review, security, tests, agent, approval, checks, merge, deploy)\n' +
+      'bad.yaml:8:19 step "merge": unknown kind "merg" (expected one of review, security, tests, agent, approval, checks, merge, deploy, eval)\n' +
         "✗ bad.yaml: 1 error\n",
     );
   });

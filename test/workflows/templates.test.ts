@@ -163,7 +163,7 @@ describe("template: merging", () => {
               depends_on: [aprove]
     `;
     expect(errorsOf(text, { templates })).toEqual([
-      `${F}:8:30 step "two": unknown kind "aproval" (expected one of review, security, tests, agent, approval, checks, merge, deploy)`,
+      `${F}:8:30 step "two": unknown kind "aproval" (expected one of review, security, tests, agent, approval, checks, merge, deploy, eval)`,
     ]);
     const graph = text.replace("aproval", "approval");
     expect(errorsOf(graph, { templates })).toEqual([

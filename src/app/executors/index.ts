@@ -5,10 +5,14 @@ import type { StepExecutor } from "../../engine/ports.js";
 import type { AppServices } from "../services.js";
 import { githubAgentInputs } from "./agent-inputs.js";
 import { approvalExecutor } from "./approval.js";
+import { evalStepExecutor } from "./eval-step.js";
 import { governancePort } from "./governance-port.js";
 import { checksExecutor, deployExecutor, mergeExecutor, withChecks } from "./merge-deploy.js";
 
-/** The app's executors: agent steps read the PR from GitHub; gates, checks, merge and deploy act on GitHub. */
+/**
+ * The app's executors: agent steps read the PR from GitHub; gates, checks, merge and deploy act on GitHub; `eval`
+ * evaluates a PR's agent settings on the default branch's cases.
+ */
 export function githubExecutors(s: AppServices): (run: RunState, stepId: string) => StepExecutor {
   const shadowRuns = new ShadowStore(s.store.database);
   // `tests` steps with `with.checks` also wait for those CI checks once their review is done.
@@ -42,6 +46,7 @@ export function githubExecutors(s: AppServices): (run: RunState, stepId: string)
     checks: checksExecutor(s),
     merge: mergeExecutor(s),
     deploy: deployExecutor(s),
+    eval: evalStepExecutor(s),
   };
   return (run, stepId) => {
     const step = run.plan.steps.find((p) => p.id === stepId);

@@ -1,13 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import pLimit from "p-limit";
-import type { FileDiff } from "../../core/diff/diff.js";
-import { parseUnifiedDiff } from "../../core/diff/parse-unified-diff.js";
 import { type EvalCounts, evalMetrics, type MatchResult, matchFindings } from "../../core/eval/eval-match.js";
 import {
   caseResult,
-  type EvalCase,
   type EvalRow,
   type EvalSummary,
   type EvalThresholds,
@@ -17,15 +12,9 @@ import {
   type WorkflowFinding,
 } from "../../core/eval/eval-summary.js";
 import type { ExpectedFinding } from "../../core/eval/expected-finding.js";
-import { parseExpected } from "../../core/eval/parse-expected.js";
-import type { RunPlan, StepPlan } from "../../core/run/plan.js";
-import { newRunState, type RunFacts, type RunState } from "../../core/run/run-state.js";
+import type { RunPlan } from "../../core/run/plan.js";
 import { formatDuration } from "../../core/workflow/duration.js";
-import { formatWorkflowError } from "../../core/workflow/workflow-error.js";
-import { errorMessage } from "../../engine/error-message.js";
-import { agentExecutor } from "../../engine/executors/agent-executor.js";
-import type { AgentProvider, StepExecutor, StepResult } from "../../engine/ports.js";
-import { RunResources } from "../../engine/run-resources.js";
+import { type LoadedCase, parseCase, runEval } from "../../engine/eval-runner.js";
 import { selectProvider } from "../../llm/select-provider.js";
 import {
   allowedModels,
@@ -36,6 +25,9 @@ import {
 } from "../load-workflow.js";
 import { type Io, paint, table } from "../output.js";
 
+// The runner lives in the engine (the `eval` step kind runs it too); its names stay importable from here.
+export { type LoadedCase, onModel, type RunEvalOptions, runEval } from "../../engine/eval-runner.js";
+
 /** Where `phasegate eval` looks for cases when no folder is given. */
 export const DEFAULT_EVALS_DIR = ".agents/evals";
 
@@ -45,11 +37,6 @@ export interface EvalOptions {
   readonly json?: boolean;
   readonly minPrecision?: string;
   readonly minRecall?: string;
-}
-
-/** A case as read from its folder: the parsed diff besides the expected findings. */
-export interface LoadedCase extends EvalCase {
-  readonly files: readonly FileDiff[];
 }
 
 /**
@@ -148,161 +135,13 @@ export async function readCases(dir: string, shown: string): Promise<ReadCases> 
     const [diff, expected] = await Promise.all(
       ["change.diff", "expected.yaml"].map((f) => readFile(join(dir, name, f), "utf8").catch(() => null)),
     );
-    const place = (file: string) => join(shown, name, file);
-    if (diff == null) errors.push(`${place("change.diff")}: missing (the case's unified diff)`);
-    if (expected == null)
-      errors.push(`${place("expected.yaml")}: missing (a list of expected findings, or [])`);
-    if (diff == null || expected == null) continue;
-    const files = parseUnifiedDiff(diff);
-    if (files.length === 0) {
-      errors.push(`${place("change.diff")}: no file changes in this diff (expected the output of git diff)`);
-      continue;
-    }
-    const parsed = parseExpected(
-      expected,
-      place("expected.yaml"),
-      files.map((f) => f.path),
+    const parsed = parseCase(name, { diff: diff ?? null, expected: expected ?? null }, (file) =>
+      join(shown, name, file),
     );
-    if (!parsed.ok) errors.push(...parsed.errors.map(formatWorkflowError));
-    else cases.push({ name, expected: parsed.expected, files });
+    if (parsed.ok) cases.push(parsed.case);
+    else errors.push(...parsed.errors);
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, cases };
-}
-
-export interface RunEvalOptions {
-  readonly plan: RunPlan;
-  readonly cases: readonly LoadedCase[];
-  readonly provider: AgentProvider;
-  readonly allowedModels: readonly string[];
-  /** Called as each case finishes, with its trials, its wall time and its 1-based position. */
-  readonly onCase?: (c: LoadedCase, trials: readonly EvalTrial[], ms: number, index: number) => void;
-}
-
-/**
- * Runs every case through every agent step of the plan, each step on each of its persona's `models` (or its one
- * model). Cases run one after another; a case's steps and models run together, at most `max_parallel` at once.
- * Every trial is a fresh run of its own (own token budget, no cache, no learning), with `fail_on` off, so a
- * failed trial always means the step could not finish.
- */
-export async function runEval(opts: RunEvalOptions): Promise<EvalTrial[]> {
-  const resources = new RunResources();
-  const limit = pLimit(Math.max(1, opts.plan.maxParallel));
-  const trials: EvalTrial[] = [];
-  for (const [i, c] of opts.cases.entries()) {
-    const started = performance.now();
-    const jobs = opts.plan.steps
-      .filter((s) => s.isAgent)
-      .flatMap((step) =>
-        (step.models ?? [step.model]).map((model) =>
-          limit(() => trial(opts, resources, c, step, model, model === step.model)),
-        ),
-      );
-    const done = await Promise.all(jobs);
-    trials.push(...done);
-    opts.onCase?.(c, done, performance.now() - started, i + 1);
-  }
-  return trials;
-}
-
-async function trial(
-  opts: RunEvalOptions,
-  resources: RunResources,
-  c: LoadedCase,
-  step: StepPlan,
-  model: string,
-  isDefault: boolean,
-): Promise<EvalTrial> {
-  const planned = onModel(step, model);
-  const facts: RunFacts = {
-    source: "local",
-    repo: "phasegate-eval",
-    number: null,
-    headSha: "eval",
-    baseRef: null,
-    author: null,
-    labels: [],
-    changedFiles: c.files.map((f) => f.path),
-    title: null,
-  };
-  const run = newRunState({
-    id: `eval-${randomBytes(6).toString("hex")}`,
-    plan: { ...opts.plan, steps: opts.plan.steps.map((s) => (s.id === step.id ? planned : s)) },
-    facts,
-    createdAt: Date.now(),
-  });
-  // The model sees the diff only: a PR title naming the case would give the answer away.
-  const inputs = { files: c.files, pr: { title: "", body: "" }, issue: null };
-  const execute = agentExecutor({
-    provider: opts.provider,
-    inputs: async () => inputs,
-    cache: null,
-    allowedModels: opts.allowedModels,
-    resources,
-  });
-  let promptTokens = 0;
-  let completionTokens = 0;
-  let latencyMs = 0;
-  let result: StepResult | null = null;
-  for (let attempt = 1; attempt <= planned.retries + 1; attempt++) {
-    result = await attemptStep(execute, run, planned, attempt);
-    const data = "output" in result ? result.output?.data : undefined;
-    promptTokens += Number(data?.promptTokens ?? 0);
-    completionTokens += Number(data?.completionTokens ?? 0);
-    latencyMs += Number(data?.latencyMs ?? 0);
-    if (result.outcome !== "failed" || !result.retryable) break;
-  }
-  const output = result && "output" in result ? result.output : undefined;
-  return {
-    caseName: c.name,
-    step: step.id,
-    kind: step.kind,
-    model,
-    isDefault,
-    findings: output?.findings ?? [],
-    promptTokens,
-    completionTokens,
-    latencyMs,
-    error: result?.outcome === "failed" || result?.outcome === "refused" ? result.error : null,
-  };
-}
-
-/** One attempt within the step's timeout; a throw (a timeout, a bug) is a retryable failure like in the engine. */
-async function attemptStep(
-  execute: StepExecutor,
-  run: RunState,
-  step: StepPlan,
-  attempt: number,
-): Promise<StepResult> {
-  const controller = new AbortController();
-  const timer =
-    step.timeoutMs === null
-      ? null
-      : setTimeout(() => controller.abort(new Error("timed out")), step.timeoutMs);
-  try {
-    return await execute({ run, step, attempt, signal: controller.signal });
-  } catch (err) {
-    return {
-      outcome: "failed",
-      retryable: true,
-      error: controller.signal.aborted ? "timed out" : errorMessage(err),
-    };
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
-
-/**
- * The step as it runs on `model`: no routing among `models`, `fail_on` off (findings are scored, not gated), and
- * `verify: true` (verification by the step's own model) verifying on `model` too.
- */
-export function onModel(step: StepPlan, model: string): StepPlan {
-  const { models: _routing, ...rest } = step;
-  return {
-    ...rest,
-    model,
-    failOn: "never",
-    ...(step.verify !== undefined && step.verify === step.model && { verify: model }),
-  };
 }
 
 function caseLine(

@@ -106,6 +106,8 @@ function defaultTimeoutMs(kind: StepKind): number | null {
       return DEFAULTS.deployTimeoutMs;
     case "checks":
       return DEFAULTS.checksTimeoutMs;
+    case "eval":
+      return DEFAULTS.evalTimeoutMs;
     default:
       return DEFAULTS.mergeTimeoutMs;
   }

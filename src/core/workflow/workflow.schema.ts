@@ -18,6 +18,7 @@ export const STEP_KINDS = [
   "checks",
   "merge",
   "deploy",
+  "eval",
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -31,6 +32,7 @@ export const PR_ONLY_KINDS: ReadonlySet<StepKind> = new Set([
   "checks",
   "merge",
   "deploy",
+  "eval",
 ]);
 
 export const SEVERITIES = ["blocker", "high", "medium", "low"] as const;
@@ -82,9 +84,9 @@ const stepCommon = {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: `${{ … }}` is the expression syntax, not a placeholder.
     "A GitHub Actions expression, `${{ … }}` or bare, e.g. `${{ steps.code-review.findings.high > 0 || contains(pr.labels, 'security') }}`. Reads steps.<id>.outcome, steps.<id>.findings.{blocker,high,medium,low,total}, pr.{author,labels,base,additions,deletions,files}, issue.{author,labels}, run.tokens. Evaluated once the steps it names have finished (it waits for them like depends_on); false skips the step.",
   ),
-  /** Time limit, e.g. `90s`, `10m`. Defaults: agent steps 10m, approval none, deploy 30m. */
+  /** Time limit, e.g. `90s`, `10m`. Defaults: agent steps 10m, approval none, deploy and eval 30m. */
   timeout: Duration.optional().describe(
-    "Time limit, e.g. `90s`, `10m`. Defaults: agent steps 10m, approval none, deploy 30m.",
+    "Time limit, e.g. `90s`, `10m`. Defaults: agent steps 10m, approval none, deploy and eval 30m.",
   ),
   /** Let the phase succeed even if this step fails (the failure stays visible). */
   continue_on_error: z.boolean().optional().describe("Let the phase succeed even if this step fails."),
@@ -228,6 +230,38 @@ const DeployStep = z.strictObject({
   }),
 });
 
+/** A folder of the repository: relative, without `..`. */
+const RepoFolder = z.string().regex(/^(?!\/)(?!(?:.*\/)?\.\.(?:\/|$)).+$/, {
+  error: "expected a folder of the repository like `.agents/evals` (relative, without `..`)",
+});
+
+const Ratio = z.number().min(0).max(1);
+
+const EvalStep = z.strictObject({
+  ...stepCommon,
+  uses: z
+    .literal("eval")
+    .describe(
+      "When the PR changes `.agents/`: evaluates the PR's agent settings beside the default branch's on the default branch's cases; fails when the PR's precision or recall is below a threshold or more than 5 points below the default branch's.",
+    ),
+  with: z
+    .strictObject({
+      /** The PR's workflow precision on the cases may not be below this (0 to 1). */
+      min_precision: Ratio.optional().describe(
+        "Fail when the PR's precision on the cases (every agent step on its default model) is below this ratio.",
+      ),
+      /** The PR's workflow recall on the cases may not be below this (0 to 1). */
+      min_recall: Ratio.optional().describe(
+        "Fail when the PR's recall on the cases (every agent step on its default model) is below this ratio.",
+      ),
+      /** The folder of cases, always read from the default branch (default `.agents/evals`). */
+      cases: RepoFolder.optional().describe(
+        "The folder of cases (change.diff and expected.yaml per case), read from the default branch, never the PR's (default .agents/evals).",
+      ),
+    })
+    .optional(),
+});
+
 /** One step of a phase; `uses` picks the kind. */
 export const Step = z.discriminatedUnion("uses", [
   ReviewStep,
@@ -238,6 +272,7 @@ export const Step = z.discriminatedUnion("uses", [
   ChecksStep,
   MergeStep,
   DeployStep,
+  EvalStep,
 ]);
 export type Step = z.infer<typeof Step>;
 
@@ -436,4 +471,5 @@ export const DEFAULTS = {
   deployTimeoutMs: 30 * 60_000,
   checksTimeoutMs: 60 * 60_000,
   mergeTimeoutMs: 5 * 60_000,
+  evalTimeoutMs: 30 * 60_000,
 } as const;

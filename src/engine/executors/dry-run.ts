@@ -13,7 +13,20 @@ function approvers(from: unknown): string {
   return "anyone with write access";
 }
 
-/** What a gate, merge, deploy or checks step would do on GitHub, in words. */
+/** What an `eval` step would do on a pull request: nothing without a change under `.agents/`. */
+function describeEval(w: Readonly<Record<string, unknown>>, run: RunState): string {
+  if (!run.facts.changedFiles.some((p) => p.startsWith(".agents/")))
+    return "nothing to evaluate: the change touches no file under .agents/";
+  const cases = typeof w.cases === "string" ? w.cases : ".agents/evals";
+  const thresholds = [
+    ...(typeof w.min_precision === "number" ? [`min_precision ${w.min_precision}`] : []),
+    ...(typeof w.min_recall === "number" ? [`min_recall ${w.min_recall}`] : []),
+    "at most 5 points below the default branch",
+  ];
+  return `would evaluate the changed agent settings beside the default branch's on the default branch's cases in ${cases} (${thresholds.join(", ")})`;
+}
+
+/** What a gate, merge, deploy, checks or eval step would do on GitHub, in words. */
 export function describeDryRun(step: StepPlan, run: RunState): string {
   const w = step.with;
   const sha = run.facts.headSha.slice(0, 7);
@@ -28,6 +41,8 @@ export function describeDryRun(step: StepPlan, run: RunState): string {
       return `would deploy ${sha} to ${String(w.environment)}${w.rollback ? " (rolling back on failure)" : ""}`;
     case "checks":
       return `would wait for checks: ${(w.checks as string[]).join(", ")}`;
+    case "eval":
+      return describeEval(w, run);
     default:
       return `would run ${step.kind}`;
   }

@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 const R2 = `${R}/pulls/2`;
-const KINDS = "review, security, tests, agent, approval, checks, merge, deploy";
+const KINDS = "review, security, tests, agent, approval, checks, merge, deploy, eval";
 const TIMOUT =
   'step "other": unknown key "timout" (expected one of id, name, depends_on, when, if, timeout, continue_on_error, agent, retries, uses, prompt, with)';
 

@@ -354,7 +354,7 @@ describe("graph checks, with file:line:col of the offending node", () => {
                 - { id: b, uses: reviw }
     `;
     expect(errorsOf(text)).toEqual([
-      `${F}:8:28 step "b": unknown kind "reviw" (expected one of review, security, tests, agent, approval, checks, merge, deploy)`,
+      `${F}:8:28 step "b": unknown kind "reviw" (expected one of review, security, tests, agent, approval, checks, merge, deploy, eval)`,
     ]);
   });
 });

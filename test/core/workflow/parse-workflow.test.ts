@@ -6,7 +6,7 @@ import { errorsOf, yaml } from "../workflow-text.js";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/workflows/${name}`, import.meta.url), "utf8");
-const KINDS = "review, security, tests, agent, approval, checks, merge, deploy";
+const KINDS = "review, security, tests, agent, approval, checks, merge, deploy, eval";
 const STEP_KEYS =
   "id, name, depends_on, when, if, timeout, continue_on_error, agent, retries, uses, fail_on, with";
 
