@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { commitFiles, createDemoRepo, git } from "../../scripts/demo-repo.js";
-import { main } from "../../src/cli/main.js";
+import { runCli } from "./run-cli.js";
 
 let repo: string;
 
@@ -15,26 +15,7 @@ afterEach(() => {
   rmSync(repo, { recursive: true, force: true });
 });
 
-/** Runs the CLI in `repo` with no model key and no DATABASE_URL, capturing its output. */
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const env = { ...process.env };
-  delete env.OPENAI_API_KEY;
-  delete env.DATABASE_URL;
-  const code = await main(argv, {
-    cwd: repo,
-    env,
-    out: (t) => {
-      stdout += t;
-    },
-    err: (t) => {
-      stderr += t;
-    },
-    color: false,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCli(repo, ...argv);
 
 describe("phasegate validate", () => {
   test("a valid file: exit 0 and a one-line summary", async () => {

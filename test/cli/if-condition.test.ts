@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createDemoRepo } from "../../scripts/demo-repo.js";
-import { main } from "../../src/cli/main.js";
+import { runCli } from "./run-cli.js";
 
 let repo: string;
 
@@ -14,25 +14,7 @@ afterEach(() => {
   rmSync(repo, { recursive: true, force: true });
 });
 
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const env = { ...process.env };
-  delete env.OPENAI_API_KEY;
-  delete env.DATABASE_URL;
-  const code = await main(argv, {
-    cwd: repo,
-    env,
-    out: (t) => {
-      stdout += t;
-    },
-    err: (t) => {
-      stderr += t;
-    },
-    color: false,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCli(repo, ...argv);
 
 // The demo branch changes src/cart.ts (6 lines added, 2 deleted) and adds src/coupon.ts (7 lines); the
 // heuristic review finds a medium `console.log` and nothing high.
