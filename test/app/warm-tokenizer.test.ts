@@ -1,4 +1,6 @@
 import { afterEach, expect, test } from "vitest";
+import { ruleCompilations } from "../../src/core/secrets/compile-rules.js";
+import { scanSecrets } from "../../src/core/secrets/secret-scan.js";
 import { DEFAULTS } from "../../src/core/workflow/workflow.schema.js";
 import { OpenAIProvider } from "../../src/llm/openai-provider.js";
 import { loadTokenCounter, tokenizerLoads } from "../../src/llm/tokenizer.js";
@@ -33,4 +35,11 @@ test("with a model provider, start-up loads the default model's tokenizer: the f
   const meter = await h.services.provider.meter?.(DEFAULTS.model);
   expect(meter?.countTokens("hello world")).toBe(2);
   expect(tokenizerLoads()).toBe(1);
+});
+
+test("start-up compiles the secret scan's rules: the first scan after it compiles nothing", async () => {
+  h = await startApp();
+  expect(ruleCompilations()).toBe(1);
+  expect(scanSecrets([])).toEqual([]);
+  expect(ruleCompilations()).toBe(1);
 });

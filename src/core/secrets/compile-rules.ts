@@ -18,6 +18,12 @@ export interface CompiledRules {
 }
 
 const compiled = new WeakMap<readonly SecretRule[], CompiledRules>();
+let compilations = 0;
+
+/** How many rule sets were compiled in this process (each set once). */
+export function ruleCompilations(): number {
+  return compilations;
+}
 
 function compile(rule: SecretRule): RE2JS {
   try {
@@ -57,6 +63,7 @@ function sharedTests(
 export function compileRules(rules: readonly SecretRule[]): CompiledRules {
   const cached = compiled.get(rules);
   if (cached) return cached;
+  compilations++;
   const keywords: string[] = [];
   const rulesOfKeyword: number[][] = [];
   const always: number[] = [];

@@ -24,13 +24,46 @@ export interface PreparedInputs {
 
 type Text = { readonly title: string; readonly body: string } | null;
 
+/** The diff cleaned (and redacted), its hidden-text notes and redacted line count. */
+interface PreparedFiles {
+  readonly files: readonly FileDiff[];
+  readonly notes: readonly HiddenNote[];
+  readonly redactedLines: number;
+}
+
+// A run's steps read one diff (the same array): cleaning and redacting it once serves them all.
+const preparedFiles = new WeakMap<readonly FileDiff[], Map<boolean, PreparedFiles>>();
+
+function prepareFiles(raw: readonly FileDiff[], redact: boolean): PreparedFiles {
+  let memo = preparedFiles.get(raw);
+  if (!memo) {
+    memo = new Map();
+    preparedFiles.set(raw, memo);
+  }
+  const known = memo.get(redact);
+  if (known) return known;
+  const notes: HiddenNote[] = [];
+  let redactedLines = 0;
+  const files = raw.map((original): FileDiff => {
+    const { file, notes: found } = sanitizeFile(original);
+    notes.push(...found);
+    if (!redact) return file;
+    const redacted = redactSecretLines(file);
+    redactedLines += redacted.redacted;
+    return redacted.file;
+  });
+  const result = { files, notes, redactedLines };
+  memo.set(redact, result);
+  return result;
+}
+
 /**
  * Cleans untrusted inputs before any provider reads them:
  * 1. hidden characters (zero-width, bidi controls, other invisible format characters) are removed from PR and
  *    issue text and from the diff, and so are HTML comments from PR and issue text and markup files; each is
  *    noted by place, and hidden characters on added code lines also become findings;
  * 2. with `redact` (providers that send prompts to a model), every line the secret scan flags is replaced, in
- *    the diff and in PR and issue text, so no credential reaches a prompt.
+ *    the diff and in PR and issue text, so no credential reaches a prompt. The diff's part is done once per diff array (a run's steps share one).
  */
 export function prepareInputs(raw: AgentInputs, opts: { redact: boolean }): PreparedInputs {
   const hidden: HiddenNote[] = [];
@@ -49,14 +82,10 @@ export function prepareInputs(raw: AgentInputs, opts: { redact: boolean }): Prep
   };
   const pr = text(raw.pr, "pull request");
   const issue = text(raw.issue, "issue");
-  const files = raw.files.map((original): FileDiff => {
-    const { file, notes } = sanitizeFile(original);
-    hidden.push(...notes);
-    if (!opts.redact) return file;
-    const redacted = redactSecretLines(file);
-    redactedLines += redacted.redacted;
-    return redacted.file;
-  });
+  const cleaned = prepareFiles(raw.files, opts.redact);
+  hidden.push(...cleaned.notes);
+  redactedLines += cleaned.redactedLines;
+  const files = cleaned.files;
   return {
     inputs: { files, pr, issue },
     hidden,
