@@ -1,4 +1,5 @@
 import { type IncomingHttpHeaders, request } from "node:http";
+import { expect } from "vitest";
 import { newRunState, type RunFacts, type RunState, type StepState } from "../../src/core/run/run-state.js";
 import { StepTable } from "../../src/core/run/step-table.js";
 import { facts, planOf } from "../core/helpers.js";
@@ -82,4 +83,17 @@ export function postForm(
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/**
+ * A dashboard page needs a session: a browser is sent to sign in, any other client gets 401 and nothing of
+ * the page (asserted with `expect`).
+ */
+export async function expectSessionRequired(base: string, path: string, secret: string): Promise<void> {
+  const browser = await fetch(`${base}${path}`, { headers: { accept: "text/html" }, redirect: "manual" });
+  expect(browser.status).toBe(303);
+  expect(browser.headers.get("location")).toBe("/agents/login");
+  const api = await fetch(`${base}${path}?repo=${secret}`, { redirect: "manual" });
+  expect(api.status).toBe(401);
+  expect(await api.text()).not.toContain(secret.split("/")[0]);
 }

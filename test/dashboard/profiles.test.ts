@@ -3,7 +3,7 @@ import { CONTENT_SECURITY_POLICY } from "../../src/dashboard/handler.js";
 import type { JudgementRecord, PostedFinding } from "../../src/db/finding-store.js";
 import { type AppHarness, startApp } from "../app/harness.js";
 import { serve } from "../helpers/serve-handler.js";
-import { TOKEN } from "./fixtures.js";
+import { expectSessionRequired, TOKEN } from "./fixtures.js";
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
 const DAY = 86_400_000;
@@ -122,15 +122,7 @@ describe.each(["sqlite", "postgres"] as const)("the dashboard's Profiles page (%
   });
 
   it("needs a session like every other page", async () => {
-    const browser = await fetch(`${base}/agents/profiles`, {
-      headers: { accept: "text/html" },
-      redirect: "manual",
-    });
-    expect(browser.status).toBe(303);
-    expect(browser.headers.get("location")).toBe("/agents/login");
-    const api = await fetch(`${base}/agents/profiles?repo=acme/api`, { redirect: "manual" });
-    expect(api.status).toBe(401);
-    expect(await api.text()).not.toContain("acme");
+    await expectSessionRequired(base, "/agents/profiles", "acme/api");
   });
 
   it("is linked from the runs list, next to it", async () => {

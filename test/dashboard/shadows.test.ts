@@ -6,7 +6,7 @@ import { ShadowStore } from "../../src/db/shadow-store.js";
 import type { ShadowResult } from "../../src/engine/ports.js";
 import { type AppHarness, startApp } from "../app/harness.js";
 import { serve } from "../helpers/serve-handler.js";
-import { TOKEN } from "./fixtures.js";
+import { expectSessionRequired, TOKEN } from "./fixtures.js";
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
 const NOW = Date.UTC(2026, 11, 15, 12);
@@ -214,15 +214,7 @@ describe.each(["sqlite", "postgres"] as const)("the dashboard's Shadows page (%s
   });
 
   it("needs a session like every other page", async () => {
-    const browser = await fetch(`${base}/agents/shadows`, {
-      headers: { accept: "text/html" },
-      redirect: "manual",
-    });
-    expect(browser.status).toBe(303);
-    expect(browser.headers.get("location")).toBe("/agents/login");
-    const api = await fetch(`${base}/agents/shadows?repo=acme/api`, { redirect: "manual" });
-    expect(api.status).toBe(401);
-    expect(await api.text()).not.toContain("acme");
+    await expectSessionRequired(base, "/agents/shadows", "acme/api");
   });
 
   it("is linked next to Profiles", async () => {
