@@ -52,7 +52,8 @@ export async function findingIn(
 /**
  * Records one judgement of a writer on a finding: the ledger row (by the spec's precedence), the judgement's own
  * row, and the run's audit trail (`judge-<judgement>`); when it changed the state, the PR's waiting gates that
- * can escalate are evaluated again. Returns the finding after it and whether it changed.
+ * can escalate are evaluated again by the caller (`reevaluateGates`, once per event). Returns the finding after it
+ * and whether it changed.
  */
 export async function recordJudgement(
   s: AppServices,
@@ -90,7 +91,18 @@ export async function recordJudgement(
     },
     "finding judged",
   );
-  // The finding may have stopped (or started again) escalating a waiting gate: evaluate such gates again.
-  if (result.applied) await evaluateEscalatedGates(s, repo.fullName, finding.number);
   return result;
+}
+
+/**
+ * After an event's judgements: when any changed a state, a finding may have stopped (or started again) escalating
+ * a waiting gate, so the PR's gates that can escalate are evaluated again — once per event, not per finding.
+ */
+export async function reevaluateGates(
+  s: AppServices,
+  repo: JobRepo,
+  number: number,
+  anyApplied: boolean,
+): Promise<void> {
+  if (anyApplied) await evaluateEscalatedGates(s, repo.fullName, number);
 }

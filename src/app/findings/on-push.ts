@@ -2,7 +2,7 @@ import type { FileDiff } from "../../core/diff/diff.js";
 import { addressedBy } from "../../core/findings/addressed.js";
 import type { JobRepo } from "../../core/webhooks/webhook-job.js";
 import type { AppServices } from "../services.js";
-import { prPeople, recordJudgement } from "./judge.js";
+import { prPeople, recordJudgement, reevaluateGates } from "./judge.js";
 import { resolveThreads } from "./resolve-threads.js";
 
 /**
@@ -40,5 +40,6 @@ export async function addressOnPush(
     );
     if (result?.applied) addressed.push(result.finding);
   }
+  await reevaluateGates(s, repo, number, addressed.length > 0);
   await resolveThreads(s, repo, number, addressed);
 }

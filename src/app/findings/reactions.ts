@@ -1,7 +1,7 @@
 import { fingerprintsIn } from "../../core/findings/finding-fingerprint.js";
 import type { JobRepo } from "../../core/webhooks/webhook-job.js";
 import type { AppServices } from "../services.js";
-import { mayJudge, prPeople, recordJudgement } from "./judge.js";
+import { mayJudge, prPeople, recordJudgement, reevaluateGates } from "./judge.js";
 
 interface ReviewComment {
   readonly id: number;
@@ -38,6 +38,7 @@ export async function readReactionsOnce(s: AppServices, repo: JobRepo, number: n
     per_page: 100,
   })) as ReviewComment[];
   const people = await prPeople(s, repo, number);
+  let anyApplied = false;
   for (const c of comments) {
     if (c.user?.type !== "Bot") continue;
     const finding = fingerprintsIn(c.body ?? "")
@@ -62,7 +63,7 @@ export async function readReactionsOnce(s: AppServices, repo: JobRepo, number: n
       const login = r.user?.login as string;
       if (!(await mayJudge(s, repo, login))) continue;
       const at = Date.parse(r.created_at ?? "");
-      await recordJudgement(
+      const result = await recordJudgement(
         s,
         repo,
         finding,
@@ -75,7 +76,9 @@ export async function readReactionsOnce(s: AppServices, repo: JobRepo, number: n
         },
         people,
       );
+      if (result?.applied) anyApplied = true;
     }
   }
+  await reevaluateGates(s, repo, number, anyApplied);
   await s.findings.markReactionsRead(repo.fullName, number, [...unread.keys()], s.now());
 }

@@ -2,7 +2,7 @@ import { parseSlashCommands } from "../../core/webhooks/slash-command.js";
 import type { LedgerFinding } from "../../db/finding-store.js";
 import type { JobOf } from "../jobs/job-types.js";
 import type { AppServices } from "../services.js";
-import { findingIn, mayJudge, prPeople, recordJudgement } from "./judge.js";
+import { findingIn, mayJudge, prPeople, recordJudgement, reevaluateGates } from "./judge.js";
 
 /** Replies in the thread of an inline comment (`POST …/comments/{id}/replies`); a failed reply is logged. */
 async function replyInThread(s: AppServices, job: JobOf<"review_comment">, body: string): Promise<void> {
@@ -93,6 +93,7 @@ export async function judgeByReply(s: AppServices, job: JobOf<"review_comment">)
     people,
   );
   if (!result) return;
+  await reevaluateGates(s, job.repo, job.number, result.applied);
   const own = [people.author, people.lastPusher].some((p) => p?.toLowerCase() === job.author.toLowerCase());
   await replyInThread(s, job, judgedText(job.author, result.finding, result.finding.clears, own));
 }
@@ -118,7 +119,7 @@ export async function judgeByThread(s: AppServices, job: JobOf<"review_thread">)
     return;
   }
   const people = await prPeople(s, job.repo, job.number);
-  await recordJudgement(
+  const result = await recordJudgement(
     s,
     job.repo,
     finding,
@@ -131,4 +132,5 @@ export async function judgeByThread(s: AppServices, job: JobOf<"review_thread">)
     },
     people,
   );
+  await reevaluateGates(s, job.repo, job.number, result?.applied ?? false);
 }

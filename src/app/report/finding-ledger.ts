@@ -41,20 +41,15 @@ export function postedFindings(
   });
 }
 
-/** Records what a review posted: the fingerprints (never posted again) and the ledger rows (judged later). */
+/**
+ * Records what a review posted in the PR's findings ledger: its fingerprints are never posted again
+ * (`GitHubStore.postedFingerprints` reads the ledger, and `posted_findings` for findings from before it).
+ */
 export async function recordReviewFindings(
-  s: Pick<AppServices, "github" | "findings" | "now">,
+  s: Pick<AppServices, "findings" | "now">,
   run: RunState,
   entries: readonly PostedEntry[],
   reviewId: string | null,
 ): Promise<void> {
-  const at = s.now();
-  const number = run.facts.number as number;
-  await s.github.addPostedFindings(
-    run.facts.repo,
-    number,
-    entries.map((e) => e.fingerprint),
-    at,
-  );
-  await s.findings.recordPosted(postedFindings(run, entries, reviewId, at));
+  await s.findings.recordPosted(postedFindings(run, entries, reviewId, s.now()));
 }

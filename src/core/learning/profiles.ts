@@ -70,7 +70,7 @@ export const FULL_CONFIDENCE_AT = 20;
 export const CURVE_DAYS = 30;
 
 /** A judgement reduced to what the formulas read. */
-export interface Judgement {
+export interface DatedVerdict {
   readonly right: boolean;
   /** Epoch ms. */
   readonly at: number;
@@ -82,7 +82,7 @@ export interface Judgement {
  *
  * @example expertise([{ right: true, at: now }, { right: false, at: now - 14 * 86_400_000 }], now) // → 3 / 3.25 ≈ 0.923
  */
-export function expertise(judged: readonly Judgement[], now: number): number {
+export function expertise(judged: readonly DatedVerdict[], now: number): number {
   let right = 0;
   let total = 0;
   for (const j of judged) {
@@ -116,7 +116,7 @@ function utcDay(ms: number): string {
  *
  * @example learningCurve([], now).length // → 30, every precision null
  */
-export function learningCurve(judged: readonly Judgement[], now: number, days = CURVE_DAYS): CurvePoint[] {
+export function learningCurve(judged: readonly DatedVerdict[], now: number, days = CURVE_DAYS): CurvePoint[] {
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   const counts = new Map<string, { judged: number; right: number }>();
   for (let i = days - 1; i >= 0; i--) counts.set(utcDay(today - i * DAY_MS), { judged: 0, right: 0 });
@@ -149,7 +149,7 @@ export function computeProfiles(
   now: number,
   health: (persona: string, model: string) => number = () => 1,
 ): Profile[] {
-  const groups = new Map<string, { key: ProfileKey; judgements: Judgement[] }>();
+  const groups = new Map<string, { key: ProfileKey; judgements: DatedVerdict[] }>();
   for (const f of judged) {
     const id = [f.persona, f.model, f.stepKind, f.taskType].join("\0");
     let g = groups.get(id);
